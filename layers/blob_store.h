@@ -1,0 +1,73 @@
+// A content-addressed store of blobs: <root>/blobs/sha256/<hex>.
+//
+// Invariants: a blob is visible under its digest only once it is complete, synced and its
+// digest verified; two processes writing the same blob at once both succeed; readers verify
+// digests, so a corrupted blob is detected rather than served.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/file.h"
+#include "layers/compressor.h"
+#include "layers/digest.h"
+
+namespace stowage::layers {
+
+class BlobStore {
+ public:
+  // Uses (and creates if needed) <root>/blobs/sha256.
+  explicit BlobStore(std::filesystem::path root);
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path path_of(const Digest& digest) const;
+  bool has(const Digest& digest) const;
+  // Size of a present blob, or nullopt.
+  std::optional<std::int64_t> size_of(const Digest& digest) const;
+
+  // A streaming writer. Bytes written are hashed as they go; commit() makes the blob visible
+  // under its digest. Destroying a writer without commit() removes its temporary file.
+  class Writer : public ByteSink {
+   public:
+    void write(std::span<const std::byte> data) override;
+    // Same as commit(); satisfies ByteSink so a Writer can end a pipeline.
+    void finish() override;
+    // Commits the blob. With `expected`, throws Error (and keeps nothing) on a mismatch.
+    Digest commit(const std::optional<Digest>& expected = std::nullopt);
+    std::int64_t size() const { return size_; }
+    // The digest once committed.
+    const std::optional<Digest>& digest() const { return digest_; }
+    ~Writer() override;
+
+   private:
+    friend class BlobStore;
+    explicit Writer(const BlobStore& store);
+    const BlobStore& store_;
+    std::unique_ptr<AtomicFile> file_;
+    Sha256 hash_;
+    std::int64_t size_ = 0;
+    std::optional<Digest> digest_;
+  };
+  std::unique_ptr<Writer> begin_write() const;
+
+  // Stores a small blob (config, manifest) and returns its digest.
+  Digest put(std::string_view data) const;
+  // Reads a whole small blob, verifying its digest; throws Error if missing or corrupted.
+  std::string read(const Digest& digest) const;
+  // Opens a blob for streaming. The caller verifies (e.g. by hashing as it reads).
+  UniqueFd open(const Digest& digest) const;
+  // Re-hashes a blob; throws Error naming the blob when its content does not match.
+  void verify(const Digest& digest) const;
+  // Links (or, across file systems, copies) a blob of `other` into this store.
+  void import_from(const BlobStore& other, const Digest& digest) const;
+
+ private:
+  std::filesystem::path root_;
+  std::filesystem::path dir_;
+};
+
+}  // namespace stowage::layers

@@ -1,0 +1,43 @@
+// An OCI image layout directory (image-spec "image-layout.md"):
+//   DIR/oci-layout           {"imageLayoutVersion":"1.0.0"}
+//   DIR/index.json           an image index; entries tagged by org.opencontainers.image.ref.name
+//   DIR/blobs/sha256/<hex>   content-addressed blobs
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "layers/blob_store.h"
+#include "layers/image.h"
+
+namespace stowage::layers {
+
+inline constexpr std::string_view kRefNameAnnotation = "org.opencontainers.image.ref.name";
+
+class OciLayout {
+ public:
+  // Opens an existing layout; throws InputError if DIR is not one (missing oci-layout,
+  // unsupported version, unreadable index.json).
+  static OciLayout open(const std::filesystem::path& dir);
+  // Opens DIR as a layout, creating an empty one if it does not exist.
+  static OciLayout open_or_create(const std::filesystem::path& dir);
+
+  const std::filesystem::path& dir() const { return dir_; }
+  const BlobStore& blobs() const { return blobs_; }
+
+  Index index() const;
+  // The manifest tagged `tag`; with an empty tag, the only manifest in the layout.
+  // Throws InputError naming the tags present when it is not found or ambiguous.
+  Descriptor find(const std::string& tag) const;
+  // Records `manifest` under `tag`, replacing any entry with that tag. index.json is
+  // rewritten atomically, so readers see either the old or the new index.
+  void tag(const Descriptor& manifest, const std::string& tag) const;
+
+ private:
+  explicit OciLayout(std::filesystem::path dir);
+  std::filesystem::path dir_;
+  BlobStore blobs_;
+};
+
+}  // namespace stowage::layers

@@ -1,0 +1,70 @@
+// The deterministic tar writer: the single home of stowage's reproducibility rules.
+//
+// Whatever the host file system says, an entry is written with:
+//   - mode 0644 for files (0755 if any execute bit is set), 0755 for directories, 0777 symlinks;
+//   - uid/gid from TarOptions (0 unless the recipe sets a user), no user or group names;
+//   - mtime = TarOptions::mtime (SOURCE_DATE_EPOCH or 1), no atime, ctime or xattrs;
+//   - PAX records only where ustar cannot express the entry (long or non-ASCII names, files
+//     over 8 GiB), and then with no time or process-dependent content.
+// Callers must add entries in bytewise path order with parents first; the writer checks this
+// and throws rather than produce an archive that depends on the caller's iteration order.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "layers/compressor.h"
+
+namespace stowage::layers {
+
+struct TarOptions {
+  std::int64_t mtime = 1;  // seconds since the epoch
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+};
+
+// The mtime DESIGN.md prescribes: $SOURCE_DATE_EPOCH when set and valid, else 1.
+// Throws InputError when SOURCE_DATE_EPOCH is set but not a non-negative integer.
+std::int64_t source_date_epoch();
+
+struct TarEntry {
+  enum class Type { file, directory, symlink, hardlink };
+  Type type = Type::file;
+  // Path inside the archive: relative, '/'-separated, no "." or ".." components, no trailing
+  // slash ("app/main.py"). Validated by the writer.
+  std::string path;
+  // Host permission bits; the writer normalises them as described above.
+  std::uint32_t mode = 0644;
+  // For files: the exact number of bytes that will be read from `source`.
+  std::int64_t size = 0;
+  // For files: the host file to stream. Its size must not change while it is read.
+  std::filesystem::path source;
+  // For symlinks: the target, kept as it is. For hard links: the archive path linked to.
+  std::string link_target;
+};
+
+class TarWriter {
+ public:
+  // Writes a tar stream to `out`. Calls out.finish() from finish().
+  TarWriter(ByteSink& out, TarOptions options);
+  ~TarWriter();
+  TarWriter(const TarWriter&) = delete;
+  TarWriter& operator=(const TarWriter&) = delete;
+
+  // Adds one entry; for files, streams the content from entry.source. Throws Error on I/O
+  // failure or when the file's size differs from entry.size, InputError on a bad path or when
+  // entries are out of order.
+  void add(const TarEntry& entry);
+  // Bytes of file content read from the host so far.
+  std::int64_t content_bytes_read() const;
+  // Writes the end-of-archive marker and finishes the sink.
+  void finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stowage::layers

@@ -1,0 +1,106 @@
+// The ML recipe (stowage.yaml) as a value, and its parser.
+//
+// load_recipe() reads and validates the whole file. Every problem is an InputError that
+// names the file, line and column and says how to fix it; an unknown key suggests the
+// closest known one. Fields whose feature is not built yet are refused, never ignored.
+// Paths in `src` are resolved against the recipe's directory and may not escape it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "recipes/layer_class.h"
+
+namespace stowage::recipes {
+
+// One `model:` or `code:` entry: host content copied into the image.
+struct ContentEntry {
+  std::string src;                        // as written, relative to the recipe's directory
+  std::filesystem::path source;           // resolved absolute host path (file or directory)
+  std::string dst;                        // absolute path in the image ("/models")
+  std::optional<LayerClass> class_override;  // `class:` in the entry
+};
+
+struct Framework {
+  std::string name;     // "pytorch", "tensorflow", "jax", "onnxruntime"
+  std::string version;  // "2.5.1"
+};
+
+struct Serve {
+  std::vector<std::string> command;  // exec form; becomes the image's Entrypoint
+  int port = 0;                      // 0 = none
+  std::string health;                // liveness HTTP path, e.g. "/healthz"
+  std::string ready;                 // readiness HTTP path; defaults to `health`
+  std::optional<int> startup_seconds;  // override of the derived start-up allowance
+};
+
+struct Autoscale {
+  int min = 1;
+  int max = 1;
+  int cpu = 0;  // target CPU utilisation percent; 0 = none
+};
+
+struct Deploy {
+  std::string namespace_;  // "" = the kubectl context's namespace
+  int replicas = 1;
+  int gpu = 0;
+  std::string gpu_resource = "nvidia.com/gpu";
+  std::string cpu;     // Kubernetes quantity, "" = unset
+  std::string memory;  // Kubernetes quantity, "" = unset
+  std::string shm;     // size of /dev/shm, "" = runtime default
+  std::optional<Autoscale> autoscale;
+  std::vector<std::string> image_pull_secrets;
+  std::map<std::string, std::string> node_selector;
+  std::string service_type = "ClusterIP";
+  bool kserve = false;
+};
+
+// Layer planning knobs.
+struct Layering {
+  int budget = 32;                               // max layers, base layers included
+  std::int64_t own_layer_threshold = 64 << 20;   // items at least this big get their own layer
+};
+
+struct Recipe {
+  std::filesystem::path file;  // the recipe file as given
+  std::filesystem::path dir;   // its directory, absolute; sources are relative to it
+
+  std::string name;  // DNS-1123 label; the image title and Kubernetes app name
+  // "scratch", "oci:DIR[:TAG]", "rootfs:FILE.tar", or a registry reference.
+  // Empty when absent (the knowledge base picks one).
+  std::string base;
+  std::string python;  // "3.11"; empty = unspecified
+  std::string cuda;    // "12.4", "cpu", or empty = unspecified
+  std::optional<Framework> framework;
+  std::string python_requirements;        // path of the lock, relative to dir
+  std::vector<std::string> python_index;  // simple-index URLs, searched in order
+  std::vector<ContentEntry> model;
+  std::vector<ContentEntry> code;
+  std::map<std::string, std::string> env;
+  std::string user;     // "1000" or "1000:1000"; empty = the base image's user
+  std::string workdir;  // absolute; empty = the base image's
+  std::map<std::string, std::string> labels;
+  Serve serve;
+  Deploy deploy;
+  bool has_deploy = false;  // whether the recipe had a `deploy:` section
+  Layering layering;
+
+  // Where each field was written, keyed by its dotted path ("deploy.resources.memory",
+  // "model[1].src"), for errors raised after parsing (e.g. by kube/ or the builder).
+  std::map<std::string, SourceLocation> locations;
+  // The location of `path`, or of the nearest enclosing field that has one, or the file.
+  SourceLocation where(std::string_view path) const;
+};
+
+// Reads and validates a recipe file. Throws InputError.
+Recipe load_recipe(const std::filesystem::path& file);
+// Parses recipe text; `file` is used for messages and to resolve relative paths.
+Recipe parse_recipe(std::string_view yaml_text, const std::filesystem::path& file);
+
+}  // namespace stowage::recipes

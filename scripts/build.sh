@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs missing packages, configures and builds stowage into ./build.
+# Re-running is cheap: apt is skipped when nothing is missing and ninja rebuilds only what changed.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/setup-deps.sh"
+build="${STOWAGE_BUILD_DIR:-$root/build}"
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTOWAGE_WERROR=ON >&2
+fi
+cmake --build "$build" -j "$(nproc)" >&2
