@@ -152,9 +152,10 @@ void export_layout(const fs::path& dir, const std::string& tag, const layers::Bl
   bool fresh = !fs::exists(dir);
   fs::path target = dir;
   if (fresh) {
-    fs::create_directories(dir.parent_path().empty() ? fs::path(".") : dir.parent_path());
-    target = dir;
-    target += ".tmp-" + std::to_string(::getpid());
+    fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
+    fs::create_directories(parent);
+    remove_stale_temporaries(parent, dir.filename().string());
+    target = temporary_sibling(dir);
     fs::remove_all(target);
   }
   try {
@@ -215,6 +216,7 @@ BuildResult build(const BuildOptions& options) {
   };
   PreparedBuild prepared = prepare(options);
   CacheLayout cache(cache_root(options));
+  remove_stale_temporaries(cache.root / "blobs" / "sha256");
   const int threads = effective_threads(options.threads);
   auto tar = tar_options();
 
