@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "builder/build_history.h"
 #include "builder/layer_cache.h"
 #include "builder/source_revision.h"
 #include "core/error.h"
@@ -80,7 +82,7 @@ std::string build_info(const PreparedBuild& prepared, const std::string& revisio
   return info.dump(2) + "\n";
 }
 
-PlannedLayer meta_layer(const fs::path& info_file) {
+PlannedLayer meta_layer(std::string info) {
   PlannedLayer layer;
   layer.layer_class = LayerClass::meta;
   layer.description = "meta: /etc/stowage/build.json";
@@ -95,8 +97,8 @@ PlannedLayer meta_layer(const fs::path& info_file) {
   ContentItem f;
   f.layer_class = LayerClass::meta;
   f.entry.path = "etc/stowage/build.json";
-  f.entry.source = info_file;
-  f.entry.size = static_cast<std::int64_t>(fs::file_size(info_file));
+  f.entry.size = static_cast<std::int64_t>(info.size());
+  f.entry.content = std::move(info);
   f.entry.mode = 0644;
   layer.items.push_back(f);
   layer.files = 1;
@@ -220,20 +222,8 @@ BuildResult build(const BuildOptions& options) {
   const int threads = effective_threads(options.threads);
   auto tar = tar_options();
 
-  // Meta layer: generated into the cache's scratch space, removed afterwards.
-  fs::create_directories(cache.root / "tmp");
-  fs::path info_file = cache.root / "tmp" / ("build-" + std::to_string(::getpid()) + ".json");
-  write_file_atomically(info_file, build_info(prepared, git_revision(prepared.recipe.dir)));
-  struct RemoveOnExit {
-    fs::path path;
-    ~RemoveOnExit() {
-      std::error_code ec;
-      fs::remove(path, ec);
-    }
-  } remove_info{info_file};
-
   std::vector<PlannedLayer> plan = prepared.plan;
-  plan.push_back(meta_layer(info_file));
+  plan.push_back(meta_layer(build_info(prepared, git_revision(prepared.recipe.dir))));
 
   std::vector<std::optional<layers::LayerResult>> results(plan.size());
   std::vector<std::size_t> todo;
@@ -277,7 +267,8 @@ BuildResult build(const BuildOptions& options) {
   manifest.media_type = std::string(layers::media_type::kOciManifest);
   for (std::size_t i = 0; i < prepared.base.layers.size(); ++i) {
     LayerReport report;
-    report.description = prepared.base.description;
+    report.description = "base: " + prepared.base.description + " (" + std::to_string(i + 1) +
+                          "/" + std::to_string(prepared.base.layers.size()) + ")";
     report.descriptor = prepared.base.layers[i];
     report.diff_id = prepared.base.config.diff_ids[i];
     report.cached = true;
@@ -337,6 +328,16 @@ BuildResult build(const BuildOptions& options) {
   result.manifest.digest = cache.blobs.put(result.manifest_json);
   result.manifest.size = static_cast<std::int64_t>(result.manifest_json.size());
   result.tag = options.tag;
+
+  HistoryBuild record;
+  record.time = static_cast<std::int64_t>(std::time(nullptr));
+  record.manifest = result.manifest.digest.str();
+  record.config = manifest.config.digest.str();
+  for (const auto& l : result.layers) {
+    record.layers.push_back({std::string(recipes::layer_class_name(l.layer_class)),
+                             l.description, l.descriptor.digest.str()});
+  }
+  BuildHistory(cache.root, options.recipe).record(record);
 
   if (!options.output.empty()) {
     std::vector<layers::Digest> blobs;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "builder/build.h"
+#include "builder/build_history.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/report.h"
 #include "recipes/layer_class.h"
@@ -31,7 +32,8 @@ void run_plan(const PlanFlags& f, const GlobalFlags& g) {
   for (std::size_t i = 0; i < p.base.layers.size(); ++i) {
     rows.push_back({{"layer", ++number},
                     {"class", "base"},
-                    {"description", p.base.description},
+                    {"description", "base: " + p.base.description + " (" + std::to_string(i + 1) +
+                                        "/" + std::to_string(p.base.layers.size()) + ")"},
                     {"files", nullptr},
                     {"bytes", p.base.layers[i].size},
                     {"compression", p.base.layers[i].media_type},
@@ -54,12 +56,43 @@ void run_plan(const PlanFlags& f, const GlobalFlags& g) {
                   {"bytes", nullptr},
                   {"compression", "zstd"},
                   {"status", "build"}});
+  // How often each layer changed in recent builds, and ordering that defeats the cache.
+  auto history = builder::BuildHistory(options.cache_dir.empty() ? builder::default_cache_dir()
+                                                                 : options.cache_dir,
+                                       options.recipe)
+                     .builds();
+  std::vector<std::string> warnings;
+  // The steadiest layer above the current one: a lower layer should change no more often.
+  double steadiest_above = 2;
+  std::string steadiest_above_name;
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+    auto churn = builder::BuildHistory::churn(history, (*it)["description"]);
+    (*it)["changed"] = churn.changed;
+    (*it)["builds"] = churn.comparisons;
+    if (churn.comparisons == 0 || (*it)["class"] == "meta") continue;
+    double rate = static_cast<double>(churn.changed) / churn.comparisons;
+    if (rate > steadiest_above + 1e-9) {
+      warnings.push_back(fmt::format(
+          "layer {} ({}) changed in {} of the last {} builds, more often than a layer above it "
+          "({}); consider moving it up with `class:` in the recipe",
+          (*it)["layer"].get<int>(), (*it)["description"].get<std::string>(), churn.changed,
+          churn.comparisons, steadiest_above_name));
+    }
+    if (rate < steadiest_above) {
+      steadiest_above = rate;
+      steadiest_above_name = (*it)["description"].get<std::string>();
+    }
+  }
   if (g.json) {
-    fmt::print("{}\n", nlohmann::json{{"recipe", p.recipe.file.string()}, {"layers", rows}}.dump(2));
+    fmt::print("{}\n", nlohmann::json{{"recipe", p.recipe.file.string()},
+                                      {"layers", rows},
+                                      {"builds", history.size()},
+                                      {"warnings", warnings}}
+                           .dump(2));
     return;
   }
-  fmt::print("{:>3}  {:<12}  {:>6}  {:>10}  {:<11}  {:<6}  {}\n", "#", "CLASS", "FILES", "SIZE",
-             "COMPRESSION", "STATUS", "CONTENT");
+  fmt::print("{:>3}  {:<12}  {:>6}  {:>10}  {:<11}  {:<6}  {:>7}  {}\n", "#", "CLASS", "FILES",
+             "SIZE", "COMPRESSION", "STATUS", "CHANGED", "CONTENT");
   for (const auto& row : rows) {
     std::string files = row["files"].is_null() ? "-" : std::to_string(row["files"].get<int>());
     std::string size = row["bytes"].is_null() ? "-" : human_bytes(row["bytes"].get<std::int64_t>());
@@ -69,10 +102,20 @@ void run_plan(const PlanFlags& f, const GlobalFlags& g) {
     } else if (compression.find("layer.v1.tar") != std::string::npos) {
       compression = "none";
     }
-    fmt::print("{:>3}  {:<12}  {:>6}  {:>10}  {:<11}  {:<6}  {}\n", row["layer"].get<int>(),
+    std::string changed = row["builds"].get<int>() == 0
+                              ? "-"
+                              : fmt::format("{}/{}", row["changed"].get<int>(),
+                                            row["builds"].get<int>());
+    fmt::print("{:>3}  {:<12}  {:>6}  {:>10}  {:<11}  {:<6}  {:>7}  {}\n", row["layer"].get<int>(),
                row["class"].get<std::string>(), files, size, compression,
-               row["status"].get<std::string>(), row["description"].get<std::string>());
+               row["status"].get<std::string>(), changed, row["description"].get<std::string>());
   }
+  if (!history.empty()) {
+    fmt::print("\nCHANGED: builds, of the last {} recorded, in which the layer differed from the "
+               "build before.\n",
+               history.size());
+  }
+  for (const auto& w : warnings) fmt::print(stderr, "stowage: warning: {}\n", w);
 }
 
 }  // namespace
