@@ -20,31 +20,19 @@ std::string oci_layer_media_type(const std::string& media_type) {
   return media_type;
 }
 
-fs::path resolve_path(const recipes::Recipe& recipe, const std::string& p) {
-  fs::path path(p);
-  return path.is_absolute() ? path : recipe.dir / path;
-}
-
-BaseImage from_layout(const recipes::Recipe& recipe, const std::string& spec,
-                      const layers::Platform& platform, const layers::BlobStore& blobs) {
-  // oci:DIR[:TAG] — a ':' after the last '/' separates the tag.
-  std::string rest = spec.substr(4);
-  std::string tag;
-  auto colon = rest.rfind(':');
-  if (colon != std::string::npos &&
-      (rest.rfind('/') == std::string::npos || colon > rest.rfind('/'))) {
-    tag = rest.substr(colon + 1);
-    rest = rest.substr(0, colon);
-  }
+BaseImage from_layout(const recipes::Recipe& recipe, const layers::Platform& platform,
+                      const layers::BlobStore& blobs) {
+  const std::string& spec = recipe.base;
   auto where = recipe.where("base");
-  layers::OciLayout layout = [&] {
+  auto located = [&](auto&& open) {
     try {
-      return layers::OciLayout::open(resolve_path(recipe, rest));
+      return open();
     } catch (const InputError& e) {
       throw InputError("base " + spec + ": " + e.reason(), e.hint(), where);
     }
-  }();
-  layers::Descriptor desc = layout.find(tag);
+  };
+  layers::OciLayout layout = located([&] { return layers::OciLayout::open(recipe.base_image.path); });
+  layers::Descriptor desc = located([&] { return layout.find(recipe.base_image.tag); });
   std::string doc = layout.blobs().read(desc.digest);
   if (mt::is_index(desc.media_type)) {
     layers::Index index = layers::parse_index(doc);
@@ -98,10 +86,11 @@ BaseImage from_layout(const recipes::Recipe& recipe, const std::string& spec,
   return base;
 }
 
-BaseImage from_rootfs(const recipes::Recipe& recipe, const std::string& spec,
-                      const layers::Platform& platform, const layers::BlobStore& blobs,
-                      const LayerCache& cache, const layers::CompressionOptions& compression) {
-  fs::path tar = resolve_path(recipe, spec.substr(7));
+BaseImage from_rootfs(const recipes::Recipe& recipe, const layers::Platform& platform,
+                      const layers::BlobStore& blobs, const LayerCache& cache,
+                      const layers::CompressionOptions& compression) {
+  const std::string& spec = recipe.base;
+  const fs::path& tar = recipe.base_image.path;
   struct stat st {};
   if (::stat(tar.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     throw InputError("base " + spec + ": " + tar.string() + " is not a readable file",
@@ -142,18 +131,23 @@ BaseImage from_rootfs(const recipes::Recipe& recipe, const std::string& spec,
 BaseImage resolve_base(const recipes::Recipe& recipe, const layers::Platform& platform,
                        const layers::BlobStore& blobs, const LayerCache& cache,
                        const layers::CompressionOptions& compression) {
-  const std::string& spec = recipe.base;
-  if (spec == "scratch" || spec.empty()) {
-    BaseImage base;
-    base.description = "scratch";
-    base.config.platform = platform;
-    return base;
+  using Kind = recipes::BaseImage::Kind;
+  switch (recipe.base_image.kind) {
+    case Kind::unspecified:
+    case Kind::scratch: {
+      BaseImage base;
+      base.description = "scratch";
+      base.config.platform = platform;
+      return base;
+    }
+    case Kind::oci_layout:
+      return from_layout(recipe, platform, blobs);
+    case Kind::rootfs:
+      return from_rootfs(recipe, platform, blobs, cache, compression);
+    case Kind::registry:
+      break;
   }
-  if (spec.starts_with("oci:")) return from_layout(recipe, spec, platform, blobs);
-  if (spec.starts_with("rootfs:")) {
-    return from_rootfs(recipe, spec, platform, blobs, cache, compression);
-  }
-  throw InputError("base images from a registry (" + spec + ") are not supported yet",
+  throw InputError("base images from a registry (" + recipe.base + ") are not supported yet",
                    "use scratch, oci:DIR[:TAG] or rootfs:FILE.tar", recipe.where("base"));
 }
 

@@ -82,7 +82,7 @@ std::string build_info(const PreparedBuild& prepared, const std::string& revisio
   return info.dump(2) + "\n";
 }
 
-PlannedLayer meta_layer(std::string info) {
+PlannedLayer meta_layer(std::string info, layers::Compression compression) {
   PlannedLayer layer;
   layer.layer_class = LayerClass::meta;
   layer.description = "meta: /etc/stowage/build.json";
@@ -103,7 +103,7 @@ PlannedLayer meta_layer(std::string info) {
   layer.items.push_back(f);
   layer.files = 1;
   layer.bytes = f.entry.size;
-  layer.compression = layers::Compression::zstd;
+  layer.compression = compression;
   return layer;
 }
 
@@ -223,7 +223,8 @@ BuildResult build(const BuildOptions& options) {
   auto tar = tar_options();
 
   std::vector<PlannedLayer> plan = prepared.plan;
-  plan.push_back(meta_layer(build_info(prepared, git_revision(prepared.recipe.dir))));
+  plan.push_back(meta_layer(build_info(prepared, git_revision(prepared.recipe.dir)),
+                            options.compression.value_or(layers::Compression::zstd)));
 
   std::vector<std::optional<layers::LayerResult>> results(plan.size());
   std::vector<std::size_t> todo;

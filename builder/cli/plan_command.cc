@@ -54,7 +54,8 @@ void run_plan(const PlanFlags& f, const GlobalFlags& g) {
                   {"description", "meta: /etc/stowage/build.json"},
                   {"files", 1},
                   {"bytes", nullptr},
-                  {"compression", "zstd"},
+                  {"compression", layers::compression_name(
+                                      options.compression.value_or(layers::Compression::zstd))},
                   {"status", "build"}});
   // How often each layer changed in recent builds, and ordering that defeats the cache.
   auto history = builder::BuildHistory(options.cache_dir.empty() ? builder::default_cache_dir()

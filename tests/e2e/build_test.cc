@@ -48,7 +48,7 @@ layering:
 )");
 }
 
-ProcessResult stowage(const std::vector<std::string>& args, const fs::path& cache,
+ProcessResult run_stowage(const std::vector<std::string>& args, const fs::path& cache,
                       std::map<std::string, std::string> env = {}) {
   std::vector<std::string> argv{stowage_binary().string()};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -62,7 +62,7 @@ std::string build_ok(const fs::path& recipe, const fs::path& out, const fs::path
                      std::vector<std::string> extra = {}) {
   std::vector<std::string> args{"build", recipe.string(), "--output", out.string()};
   args.insert(args.end(), extra.begin(), extra.end());
-  auto r = stowage(args, cache);
+  auto r = run_stowage(args, cache);
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   REQUIRE(r.exit_code == 0);
   return layout_manifest_digest(out, "latest");
@@ -74,9 +74,26 @@ std::uint32_t mode_of(const fs::path& p) {
   return st.st_mode & 07777;
 }
 
+// The unpacked image holds the sources' bytes, modes and links.
+void check_rootfs(const fs::path& rootfs, const fs::path& src) {
+  for (const char* rel : {"models/weights.safetensors", "models/config.json",
+                          "models/tokenizer/vocab.txt", "app/main.py", "app/run.sh",
+                          "app/données-ü.txt"}) {
+    INFO(rel);
+    CHECK(stowage::read_file(rootfs / rel) == stowage::read_file(src / rel));
+  }
+  std::string long_dir(120, 'd');
+  CHECK(stowage::read_file(rootfs / "app" / long_dir / "deep.py") == "DEEP = True\n");
+  CHECK(fs::read_symlink(rootfs / "app/entry.py") == "main.py");
+  CHECK(mode_of(rootfs / "app/run.sh") == 0755);
+  CHECK(mode_of(rootfs / "app/main.py") == 0644);
+  CHECK(mode_of(rootfs / "models") == 0755);
+  CHECK(fs::exists(rootfs / "etc/stowage/build.json"));
+}
+
 }  // namespace
 
-TEST_CASE("a built layout is read back by skopeo and umoci with the sources' bytes") {
+TEST_CASE("a built layout is read back by skopeo with the recipe's config") {
   TempDir tmp;
   make_project(tmp / "src");
   auto out = tmp / "out";
@@ -95,20 +112,31 @@ TEST_CASE("a built layout is read back by skopeo and umoci with the sources' byt
   CHECK(config["rootfs"]["diff_ids"].size() == 4);
   CHECK(config["history"].size() == 4);
 
-  auto rootfs = umoci_unpack(out, "latest", tmp / "bundle");
-  for (const char* rel : {"models/weights.safetensors", "models/config.json",
-                          "models/tokenizer/vocab.txt", "app/main.py", "app/run.sh",
-                          "app/données-ü.txt"}) {
-    INFO(rel);
-    CHECK(stowage::read_file(rootfs / rel) == stowage::read_file(tmp / "src" / rel));
+  // skopeo verifies every digest while copying; the zstd layers unpack with zstd and GNU tar.
+  run_ok({"skopeo", "copy", "oci:" + out.string() + ":latest", "dir:" + (tmp / "dir").string()});
+  auto rootfs = tmp / "rootfs";
+  fs::create_directories(rootfs);
+  for (const auto& layer : manifest["layers"]) {
+    std::string hex = layer["digest"].get<std::string>().substr(7);
+    std::string compress = layer["mediaType"] == "application/vnd.oci.image.layer.v1.tar+zstd"
+                               ? "--zstd"
+                               : "--no-auto-compress";
+    run_ok({"tar", "-x", compress, "-f", (tmp / "dir" / hex).string(), "-C", rootfs.string()});
   }
-  std::string long_dir(120, 'd');
-  CHECK(stowage::read_file(rootfs / "app" / long_dir / "deep.py") == "DEEP = True\n");
-  CHECK(fs::read_symlink(rootfs / "app/entry.py") == "main.py");
-  CHECK(mode_of(rootfs / "app/run.sh") == 0755);
-  CHECK(mode_of(rootfs / "app/main.py") == 0644);
-  CHECK(mode_of(rootfs / "models") == 0755);
-  CHECK(fs::exists(rootfs / "etc/stowage/build.json"));
+  check_rootfs(rootfs, tmp / "src");
+}
+
+TEST_CASE("umoci unpacks a gzip build with the sources' bytes, modes and links") {
+  TempDir tmp;
+  make_project(tmp / "src");
+  auto out = tmp / "out";
+  build_ok(tmp / "src/stowage.yaml", out, tmp / "cache", {"--compression", "gzip"});
+  auto manifest = skopeo_raw_manifest(out, "latest");
+  for (const auto& layer : manifest["layers"]) {
+    CHECK(layer["mediaType"] == "application/vnd.oci.image.layer.v1.tar+gzip");
+  }
+  auto rootfs = umoci_unpack(out, "latest", tmp / "bundle");
+  check_rootfs(rootfs, tmp / "src");
 }
 
 TEST_CASE("the same recipe gives the same digest from other copies, times and thread counts") {
@@ -135,7 +163,7 @@ TEST_CASE("SOURCE_DATE_EPOCH sets every timestamp, so it changes the digest") {
   TempDir tmp;
   make_project(tmp / "src");
   auto d1 = build_ok(tmp / "src/stowage.yaml", tmp / "out1", tmp / "cache");
-  auto r = stowage({"build", (tmp / "src/stowage.yaml").string(), "--output",
+  auto r = run_stowage({"build", (tmp / "src/stowage.yaml").string(), "--output",
                     (tmp / "out2").string()},
                    tmp / "cache", {{"SOURCE_DATE_EPOCH", "1700000000"}});
   REQUIRE(r.exit_code == 0);
@@ -221,7 +249,7 @@ TEST_CASE("bad recipes exit 2 with file:line:col and a hint, and write nothing")
       write_text(tmp / "project/m/w.bin", "w");
       fs::create_directory_symlink(tmp / "outside", tmp / "project/link");
       write_text(tmp / "project/stowage.yaml", c.yaml);
-      auto r = stowage({"build", (tmp / "project/stowage.yaml").string(), "--output",
+      auto r = run_stowage({"build", (tmp / "project/stowage.yaml").string(), "--output",
                         (tmp / "out").string()},
                        tmp / "cache");
       INFO("stderr: " << r.err);
@@ -236,7 +264,7 @@ TEST_CASE("bad recipes exit 2 with file:line:col and a hint, and write nothing")
 
 TEST_CASE("a missing recipe is bad input") {
   TempDir tmp;
-  auto r = stowage({"build", (tmp / "nope.yaml").string(), "--output", (tmp / "out").string()},
+  auto r = run_stowage({"build", (tmp / "nope.yaml").string(), "--output", (tmp / "out").string()},
                    tmp / "cache");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("nope.yaml"));
@@ -245,7 +273,7 @@ TEST_CASE("a missing recipe is bad input") {
 
 TEST_CASE("an unknown flag value is bad input") {
   TempDir tmp;
-  auto r = stowage({"build", "--compression", "lz4"}, tmp / "cache");
+  auto r = run_stowage({"build", "--compression", "lz4"}, tmp / "cache");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("lz4"));
 }
