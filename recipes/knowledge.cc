@@ -17,7 +17,8 @@ std::vector<std::string_view> split_dots(std::string_view v) {
   while (true) {
     size_t dot = v.find('.', start);
     parts.push_back(v.substr(start, dot == std::string_view::npos ? dot : dot - start));
-    if (dot == std::string_view::npos) break;
+    if (dot == std::string_view::npos)
+      break;
     start = dot + 1;
   }
   return parts;
@@ -26,7 +27,8 @@ std::vector<std::string_view> split_dots(std::string_view v) {
 std::optional<long> as_number(std::string_view s) {
   long n = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  if (ec != std::errc() || end != s.data() + s.size() || s.empty())
+    return std::nullopt;
   return n;
 }
 
@@ -39,7 +41,8 @@ int leading_number(std::string_view v) {
 std::string join_choices(const std::vector<std::string>& items) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += (i + 1 == items.size()) ? " or " : ", ";
+    if (i > 0)
+      out += (i + 1 == items.size()) ? " or " : ", ";
     out += items[i];
   }
   return out;
@@ -62,13 +65,15 @@ T need(const json& object, const char* key, std::string_view where) {
 
 template <typename T>
 T optional_member(const json& object, const char* key, T fallback) {
-  if (!object.contains(key)) return fallback;
+  if (!object.contains(key))
+    return fallback;
   return object.at(key).get<T>();
 }
 
 // "12.4" matches a build "12.4" or "12.x"; "12" (major only) matches "12.x".
 bool build_matches(const CudaBuild& build, std::string_view cuda) {
-  if (build.cuda == cuda) return true;
+  if (build.cuda == cuda)
+    return true;
   if (build.cuda.size() > 2 && build.cuda.ends_with(".x") && cuda != "cpu") {
     return leading_number(build.cuda) == leading_number(cuda);
   }
@@ -76,7 +81,8 @@ bool build_matches(const CudaBuild& build, std::string_view cuda) {
 }
 
 bool version_matches(std::string_view pattern, std::string_view version) {
-  if (pattern == "*") return true;
+  if (pattern == "*")
+    return true;
   if (pattern.ends_with(".*")) {
     std::string_view prefix = pattern.substr(0, pattern.size() - 1);  // "1.19."
     return version.starts_with(prefix) || version == pattern.substr(0, pattern.size() - 2);
@@ -86,19 +92,23 @@ bool version_matches(std::string_view pattern, std::string_view version) {
 
 std::string_view strip_docker_io(std::string_view ref) {
   for (std::string_view prefix : {"docker.io/", "index.docker.io/", "registry-1.docker.io/"}) {
-    if (ref.starts_with(prefix)) return ref.substr(prefix.size());
+    if (ref.starts_with(prefix))
+      return ref.substr(prefix.size());
   }
   return ref;
 }
 
 std::optional<SourceLocation> location_of(const Recipe* recipe, std::string_view field) {
-  if (recipe == nullptr) return std::nullopt;
+  if (recipe == nullptr)
+    return std::nullopt;
   std::string path(field);
   while (true) {
     auto it = recipe->locations.find(path);
-    if (it != recipe->locations.end()) return it->second;
+    if (it != recipe->locations.end())
+      return it->second;
     size_t dot = path.rfind('.');
-    if (dot == std::string::npos) break;
+    if (dot == std::string::npos)
+      break;
     path.resize(dot);
   }
   return SourceLocation{recipe->file.string(), 0, 0};
@@ -115,7 +125,8 @@ int compare_versions(std::string_view a, std::string_view b) {
     auto nx = as_number(x);
     auto ny = as_number(y);
     if (nx && ny) {
-      if (*nx != *ny) return *nx < *ny ? -1 : 1;
+      if (*nx != *ny)
+        return *nx < *ny ? -1 : 1;
     } else if (int c = x.compare(y); c != 0) {
       return c < 0 ? -1 : 1;
     }
@@ -141,8 +152,9 @@ KnowledgeBase KnowledgeBase::parse(std::string_view json_text) {
     throw Error("knowledge base: schema_version " + std::to_string(kb.schema_version_) +
                 " is not supported (this stowage reads version 1)");
   }
-  for (const auto& [id, src] : need<json>(doc, "sources", "document").items()) {
-    kb.source_urls_[id] = need<std::string>(src, "url", "sources." + id);
+  const json sources = need<json>(doc, "sources", "document");
+  for (auto it = sources.begin(); it != sources.end(); ++it) {
+    kb.source_urls_[it.key()] = need<std::string>(it.value(), "url", "sources." + it.key());
   }
   for (const auto& m : need<json>(doc, "cuda_majors", "document")) {
     kb.majors_.push_back({need<int>(m, "major", "cuda_majors[]"),
@@ -152,7 +164,8 @@ KnowledgeBase KnowledgeBase::parse(std::string_view json_text) {
     CudaMinor minor;
     minor.version = need<std::string>(c, "version", "cuda[]");
     const auto releases = need<json>(c, "releases", "cuda." + minor.version);
-    if (releases.empty()) throw Error("knowledge base: cuda." + minor.version + " has no releases");
+    if (releases.empty())
+      throw Error("knowledge base: cuda." + minor.version + " has no releases");
     minor.ga_driver = need<std::string>(releases.front(), "linux_driver", "cuda." + minor.version);
     minor.latest_driver =
         need<std::string>(releases.back(), "linux_driver", "cuda." + minor.version);
@@ -191,8 +204,7 @@ KnowledgeBase KnowledgeBase::parse(std::string_view json_text) {
         version.python = PythonRange{need<std::string>(v["python"], "min", where + ".python"),
                                      need<std::string>(v["python"], "max", where + ".python")};
       }
-      version.companions =
-          optional_member<std::map<std::string, std::string>>(v, "companions", {});
+      version.companions = optional_member<std::map<std::string, std::string>>(v, "companions", {});
       for (const auto& b : need<json>(v, "builds", where)) {
         CudaBuild build;
         build.cuda = need<std::string>(b, "cuda", where + ".builds[]");
@@ -211,14 +223,16 @@ KnowledgeBase KnowledgeBase::parse(std::string_view json_text) {
 
 const FrameworkInfo* KnowledgeBase::find_framework(std::string_view name) const {
   for (const auto& fw : frameworks_) {
-    if (fw.name == name || fw.package == name) return &fw;
+    if (fw.name == name || fw.package == name)
+      return &fw;
   }
   return nullptr;
 }
 
 std::vector<std::string> KnowledgeBase::cuda_versions() const {
   std::vector<std::string> out;
-  for (const auto& m : minors_) out.push_back(m.version);
+  for (const auto& m : minors_)
+    out.push_back(m.version);
   return out;
 }
 
@@ -226,12 +240,14 @@ std::vector<std::string> KnowledgeBase::versions(std::string_view framework) con
   const FrameworkInfo* fw = find_framework(framework);
   if (fw == nullptr) {
     std::vector<std::string> names;
-    for (const auto& f : frameworks_) names.push_back(f.name);
+    for (const auto& f : frameworks_)
+      names.push_back(f.name);
     throw InputError("unknown framework \"" + std::string(framework) + "\"",
                      "choose " + join_choices(names));
   }
   std::vector<std::string> out;
-  for (const auto& v : fw->versions) out.push_back(v.version);
+  for (const auto& v : fw->versions)
+    out.push_back(v.version);
   return out;
 }
 
@@ -239,10 +255,12 @@ const FrameworkVersion* KnowledgeBase::find_version(const FrameworkInfo& fw,
                                                     std::string_view version) const {
   // Exact entries win over patterns ("2.5.1" over "*").
   for (const auto& v : fw.versions) {
-    if (v.version == version) return &v;
+    if (v.version == version)
+      return &v;
   }
   for (const auto& v : fw.versions) {
-    if (version_matches(v.version, version)) return &v;
+    if (version_matches(v.version, version))
+      return &v;
   }
   return nullptr;
 }
@@ -253,9 +271,9 @@ const FrameworkVersion& KnowledgeBase::require_version(std::string_view framewor
   const FrameworkInfo* fw = find_framework(framework);
   const FrameworkVersion* v = find_version(*fw, version);
   if (v == nullptr) {
-    throw InputError(fw->name + " " + std::string(version) + " is not in the knowledge base",
-                     "known versions: " + join_choices(known) +
-                         " (docs/frameworks.md says how to add one)");
+    throw InputError(
+        fw->name + " " + std::string(version) + " is not in the knowledge base",
+        "known versions: " + join_choices(known) + " (docs/frameworks.md says how to add one)");
   }
   return *v;
 }
@@ -263,7 +281,8 @@ const FrameworkVersion& KnowledgeBase::require_version(std::string_view framewor
 std::vector<std::string> KnowledgeBase::cuda_builds(std::string_view framework,
                                                     std::string_view version) const {
   std::vector<std::string> out;
-  for (const auto& b : require_version(framework, version).builds) out.push_back(b.cuda);
+  for (const auto& b : require_version(framework, version).builds)
+    out.push_back(b.cuda);
   return out;
 }
 
@@ -271,7 +290,8 @@ std::string KnowledgeBase::wheel_index(std::string_view framework, std::string_v
                                        std::string_view cuda) const {
   const FrameworkVersion& v = require_version(framework, version);
   for (const auto& b : v.builds) {
-    if (build_matches(b, cuda)) return b.index;
+    if (build_matches(b, cuda))
+      return b.index;
   }
   throw InputError(find_framework(framework)->name + " " + std::string(version) + " has no " +
                        (cuda == "cpu" ? std::string("CPU") : "CUDA " + std::string(cuda)) +
@@ -282,7 +302,8 @@ std::string KnowledgeBase::wheel_index(std::string_view framework, std::string_v
 bool KnowledgeBase::python_supported(std::string_view framework, std::string_view version,
                                      std::string_view python) const {
   const FrameworkVersion& v = require_version(framework, version);
-  if (!v.python) return true;
+  if (!v.python)
+    return true;
   return compare_versions(python, v.python->min) >= 0 &&
          compare_versions(python, v.python->max) <= 0;
 }
@@ -313,7 +334,8 @@ const CudaImage* KnowledgeBase::cuda_image(std::string_view cuda) const {
   const CudaImage* best = nullptr;
   const bool major_only = cuda.find('.') == std::string_view::npos;
   for (const auto& image : cuda_images_) {
-    if (image.cuda == cuda) return &image;
+    if (image.cuda == cuda)
+      return &image;
     if (major_only && leading_number(image.cuda) == leading_number(cuda) &&
         (best == nullptr || compare_versions(image.cuda, best->cuda) > 0)) {
       best = &image;
@@ -361,12 +383,15 @@ Resolution KnowledgeBase::resolve_at(const Recipe* recipe, std::string_view fram
     if (cuda.empty()) {
       // The newest stable CUDA build; experimental builds are never picked implicitly.
       for (const auto& b : v->builds) {
-        if (b.cuda == "cpu" || b.experimental) continue;
-        if (chosen == nullptr || compare_versions(b.cuda, chosen->cuda) > 0) chosen = &b;
+        if (b.cuda == "cpu" || b.experimental)
+          continue;
+        if (chosen == nullptr || compare_versions(b.cuda, chosen->cuda) > 0)
+          chosen = &b;
       }
       if (chosen == nullptr) {
         for (const auto& b : v->builds) {
-          if (b.cuda == "cpu") chosen = &b;
+          if (b.cuda == "cpu")
+            chosen = &b;
         }
       }
       if (chosen == nullptr) {
@@ -378,7 +403,8 @@ Resolution KnowledgeBase::resolve_at(const Recipe* recipe, std::string_view fram
       r.cuda_chosen = true;
     } else {
       for (const auto& b : v->builds) {
-        if (build_matches(b, cuda)) chosen = &b;
+        if (build_matches(b, cuda))
+          chosen = &b;
       }
       if (chosen == nullptr) {
         throw fail("cuda", InputError(fw.name + " " + std::string(version) + " has no " +
@@ -388,15 +414,16 @@ Resolution KnowledgeBase::resolve_at(const Recipe* recipe, std::string_view fram
                                       "choose " + join_choices(cuda_builds(framework, version))));
       }
       if (chosen->experimental) {
-        r.notes.push_back(fw.name + " " + std::string(version) + " lists its CUDA " +
-                          chosen->cuda + " build as experimental.");
+        r.notes.push_back(fw.name + " " + std::string(version) + " lists its CUDA " + chosen->cuda +
+                          " build as experimental.");
       }
     }
     r.wheel_index = chosen->index;
     r.cudnn = chosen->cudnn;
   }
 
-  if (r.cuda.empty()) r.cuda = "cpu";
+  if (r.cuda.empty())
+    r.cuda = "cpu";
   if (r.cuda != "cpu") {
     try {
       r.driver = driver_requirement(r.cuda);
@@ -407,14 +434,15 @@ Resolution KnowledgeBase::resolve_at(const Recipe* recipe, std::string_view fram
 
   if (r.python.empty()) {
     r.python = default_python_;
-    if (range && compare_versions(r.python, range->min) < 0) r.python = range->min;
-    if (range && compare_versions(r.python, range->max) > 0) r.python = range->max;
+    if (range && compare_versions(r.python, range->min) < 0)
+      r.python = range->min;
+    if (range && compare_versions(r.python, range->max) > 0)
+      r.python = range->max;
     r.python_chosen = true;
   } else if (range && !python_supported(framework, version, r.python)) {
-    throw InputError(r.framework + " " + r.framework_version + " does not support Python " +
-                         r.python,
-                     "choose a Python from " + range->min + " to " + range->max,
-                     location_of(recipe, "python"));
+    throw InputError(
+        r.framework + " " + r.framework_version + " does not support Python " + r.python,
+        "choose a Python from " + range->min + " to " + range->max, location_of(recipe, "python"));
   }
 
   r.base_image = python_base_template_;
@@ -448,7 +476,8 @@ Resolution KnowledgeBase::resolve(const Recipe& recipe) const {
     const CudaImage* image = cuda_image(r.cuda);
     if (image == nullptr) {
       std::vector<std::string> known;
-      for (const auto& i : cuda_images_) known.push_back(i.cuda);
+      for (const auto& i : cuda_images_)
+        known.push_back(i.cuda);
       throw InputError("no nvidia/cuda image is known for CUDA " + r.cuda,
                        "choose cuda " + join_choices(known) + ", or write the full image tag",
                        location_of(&recipe, "base"));
@@ -461,7 +490,8 @@ Resolution KnowledgeBase::resolve(const Recipe& recipe) const {
     if (r.driver && !r.driver->toolkit_minimum.empty()) {
       // The image ships a specific update; its driver is the one NVIDIA lists for it.
       for (const auto& m : minors_) {
-        if (m.version == image->cuda) r.driver->toolkit_minimum = m.latest_driver;
+        if (m.version == image->cuda)
+          r.driver->toolkit_minimum = m.latest_driver;
       }
       r.driver->toolkit_minimum_major = leading_number(r.driver->toolkit_minimum);
     }

@@ -37,10 +37,10 @@ struct DriverRequirement {
 
 // One published build of a framework version.
 struct CudaBuild {
-  std::string cuda;   // "12.4"; "12.x" = any 12 minor (minor-compatible builds); "cpu"
-  std::string index;  // PEP 503 index that serves it
-  std::string cudnn;  // cuDNN the build was tested with, "" when the source does not say
-  std::string extra;  // pip extra that selects it ("cuda12" for jax[cuda12]), may be empty
+  std::string cuda;           // "12.4"; "12.x" = any 12 minor (minor-compatible builds); "cpu"
+  std::string index;          // PEP 503 index that serves it
+  std::string cudnn;          // cuDNN the build was tested with, "" when the source does not say
+  std::string extra;          // pip extra that selects it ("cuda12" for jax[cuda12]), may be empty
   bool experimental = false;  // the source lists it as experimental
 };
 
@@ -51,7 +51,7 @@ struct PythonRange {
 
 struct FrameworkVersion {
   std::string version;  // "2.5.1"; "1.19.*" covers every 1.19.z; "*" covers every version
-  std::optional<PythonRange> python;            // absent: the sources give no range
+  std::optional<PythonRange> python;              // absent: the sources give no range
   std::map<std::string, std::string> companions;  // {"torchvision": "0.20.1", ...}
   std::vector<CudaBuild> builds;
 };
@@ -66,9 +66,9 @@ struct FrameworkInfo {
 
 // An nvidia/cuda image line for one CUDA minor.
 struct CudaImage {
-  std::string cuda;     // "12.4"
-  std::string release;  // "12.4.1"
-  std::string os;       // "ubuntu22.04"
+  std::string cuda;                            // "12.4"
+  std::string release;                         // "12.4.1"
+  std::string os;                              // "ubuntu22.04"
   std::map<std::string, std::string> flavors;  // "runtime" -> "12.4.1-runtime-ubuntu22.04"
 };
 
@@ -78,14 +78,14 @@ struct Resolution {
   std::string framework_version;  // "2.5.1"
   std::string package;            // "torch"
   std::map<std::string, std::string> companions;
-  std::string cuda;         // "12.4", "12" (major-only build), or "cpu"
+  std::string cuda;          // "12.4", "12" (major-only build), or "cpu"
   bool cuda_chosen = false;  // true when the recipe left `cuda` out and it was picked here
   std::string cudnn;
   std::string python;  // "3.11"
   bool python_chosen = false;
-  std::string wheel_index;  // empty when the framework comes from the recipe's own indexes
-  std::string base_image;   // registry reference, or the recipe's base as written
-  bool base_chosen = false;  // true when the base came from the knowledge base
+  std::string wheel_index;    // empty when the framework comes from the recipe's own indexes
+  std::string base_image;     // registry reference, or the recipe's base as written
+  bool base_chosen = false;   // true when the base came from the knowledge base
   bool cuda_in_base = false;  // the base is an nvidia/cuda image (CUDA comes from the base)
   std::optional<DriverRequirement> driver;  // absent for CPU-only recipes
   int gpus = 0;
@@ -112,8 +112,7 @@ class KnowledgeBase {
   std::vector<std::string> versions(std::string_view framework) const;
   // The CUDA builds of a framework version ("11.8", "12.4", "cpu"). Throws InputError naming
   // the known versions when the framework or version is unknown.
-  std::vector<std::string> cuda_builds(std::string_view framework,
-                                       std::string_view version) const;
+  std::vector<std::string> cuda_builds(std::string_view framework, std::string_view version) const;
   // The index serving the build; throws InputError naming the alternatives when there is none.
   std::string wheel_index(std::string_view framework, std::string_view version,
                           std::string_view cuda) const;

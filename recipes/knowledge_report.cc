@@ -13,10 +13,13 @@ const FrameworkInfo& require_framework(const KnowledgeBase& kb, std::string_view
 std::string builds_text(const FrameworkVersion& v) {
   std::string out;
   for (const auto& b : v.builds) {
-    if (!out.empty()) out += ", ";
+    if (!out.empty())
+      out += ", ";
     out += b.cuda == "cpu" ? "cpu" : "cuda " + b.cuda;
-    if (!b.cudnn.empty()) out += " (cuDNN " + b.cudnn + ")";
-    if (b.experimental) out += " [experimental]";
+    if (!b.cudnn.empty())
+      out += " (cuDNN " + b.cudnn + ")";
+    if (b.experimental)
+      out += " [experimental]";
   }
   return out;
 }
@@ -27,12 +30,15 @@ json framework_json(const FrameworkInfo& fw) {
     json builds = json::array();
     for (const auto& b : v.builds) {
       json jb = {{"cuda", b.cuda}, {"index", b.index}, {"experimental", b.experimental}};
-      if (!b.cudnn.empty()) jb["cudnn"] = b.cudnn;
-      if (!b.extra.empty()) jb["extra"] = b.extra;
+      if (!b.cudnn.empty())
+        jb["cudnn"] = b.cudnn;
+      if (!b.extra.empty())
+        jb["extra"] = b.extra;
       builds.push_back(jb);
     }
     json jv = {{"version", v.version}, {"builds", builds}, {"companions", v.companions}};
-    if (v.python) jv["python"] = {{"min", v.python->min}, {"max", v.python->max}};
+    if (v.python)
+      jv["python"] = {{"min", v.python->min}, {"max", v.python->max}};
     versions.push_back(jv);
   }
   return {{"name", fw.name},
@@ -45,17 +51,22 @@ json framework_json(const FrameworkInfo& fw) {
 }  // namespace
 
 std::string frameworks_text(const KnowledgeBase& kb, std::string_view name) {
+  const FrameworkInfo* only = name.empty() ? nullptr : &require_framework(kb, name);
   std::string out;
   for (const auto& fw : kb.frameworks()) {
-    if (!name.empty() && &fw != &require_framework(kb, name)) continue;
+    if (only != nullptr && &fw != only)
+      continue;
     out += fw.name + " (" + fw.package + ")\n";
     for (const auto& v : fw.versions) {
       out += "  " + v.version + ": " + builds_text(v);
-      if (v.python) out += "; python " + v.python->min + "-" + v.python->max;
-      for (const auto& [pkg, version] : v.companions) out += "; " + pkg + " " + version;
+      if (v.python)
+        out += "; python " + v.python->min + "-" + v.python->max;
+      for (const auto& [pkg, version] : v.companions)
+        out += "; " + pkg + " " + version;
       out += "\n";
     }
-    for (const auto& url : fw.source_urls) out += "  source: " + url + "\n";
+    for (const auto& url : fw.source_urls)
+      out += "  source: " + url + "\n";
   }
   if (name.empty()) {
     out += "cuda (minimum Linux driver: toolkit release / minor-version compatibility)\n";
@@ -72,9 +83,11 @@ std::string frameworks_text(const KnowledgeBase& kb, std::string_view name) {
 }
 
 json frameworks_json(const KnowledgeBase& kb, std::string_view name) {
+  const FrameworkInfo* only = name.empty() ? nullptr : &require_framework(kb, name);
   json frameworks = json::array();
   for (const auto& fw : kb.frameworks()) {
-    if (!name.empty() && &fw != &require_framework(kb, name)) continue;
+    if (only != nullptr && &fw != only)
+      continue;
     frameworks.push_back(framework_json(fw));
   }
   json out = {{"schema_version", kb.schema_version()}, {"frameworks", frameworks}};
@@ -107,14 +120,17 @@ std::string doctor_text(const Resolution& r) {
     }
   }
   out += "cuda:        " + r.cuda + chosen(r.cuda_chosen);
-  if (!r.cudnn.empty()) out += ", cuDNN " + r.cudnn;
+  if (!r.cudnn.empty())
+    out += ", cuDNN " + r.cudnn;
   out += "\n";
   out += "python:      " + r.python + chosen(r.python_chosen) + "\n";
-  if (!r.wheel_index.empty()) out += "wheel index: " + r.wheel_index + "\n";
+  if (!r.wheel_index.empty())
+    out += "wheel index: " + r.wheel_index + "\n";
   out += "base image:  " + r.base_image + chosen(r.base_chosen) + "\n";
-  out += "cuda from:   " + std::string(r.cuda == "cpu" ? "nowhere (CPU only)"
-                                       : r.cuda_in_base ? "the base image"
-                                                        : "Python wheels") +
+  out += "cuda from:   " +
+         std::string(r.cuda == "cpu"  ? "nowhere (CPU only)"
+                     : r.cuda_in_base ? "the base image"
+                                      : "Python wheels") +
          "\n";
   out += "node:        ";
   if (r.driver) {
@@ -125,7 +141,8 @@ std::string doctor_text(const Resolution& r) {
     out += "; ";
   }
   out += std::to_string(r.gpus) + " GPU" + (r.gpus == 1 ? "" : "s") + "\n";
-  for (const auto& note : r.notes) out += "note:        " + note + "\n";
+  for (const auto& note : r.notes)
+    out += "note:        " + note + "\n";
   return out;
 }
 

@@ -10,9 +10,11 @@ namespace stowage::recipes {
 namespace {
 
 bool all_digits(std::string_view s) {
-  if (s.empty()) return false;
+  if (s.empty())
+    return false;
   for (char c : s) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    if (!std::isdigit(static_cast<unsigned char>(c)))
+      return false;
   }
   return true;
 }
@@ -20,7 +22,8 @@ bool all_digits(std::string_view s) {
 // "jax-cuda12-plugin" with kind "plugin" -> true.
 bool is_jax_cuda_part(std::string_view n, std::string_view kind) {
   constexpr std::string_view prefix = "jax-cuda";
-  if (!n.starts_with(prefix)) return false;
+  if (!n.starts_with(prefix))
+    return false;
   n.remove_prefix(prefix.size());
   size_t dash = n.find('-');
   return dash != std::string_view::npos && all_digits(n.substr(0, dash)) &&
@@ -38,7 +41,8 @@ int nvidia_wheel_major(std::string_view normalized, std::string_view version) {
       "nvidia-cuda-runtime", "nvidia-cuda-nvrtc", "nvidia-cuda-cupti", "nvidia-cuda-nvcc"};
   if (unsuffixed.contains(normalized)) {
     std::string_view major = version.substr(0, version.find('.'));
-    if (all_digits(major)) return std::stoi(std::string(major));
+    if (all_digits(major))
+      return std::stoi(std::string(major));
   }
   return 0;
 }
@@ -50,10 +54,12 @@ bool is_cuda_library_wheel(std::string_view normalized) {
 
 // "12.4" -> "cu124"; "cpu" -> "cpu".
 std::string torch_local_tag(std::string_view cuda) {
-  if (cuda == "cpu") return "cpu";
+  if (cuda == "cpu")
+    return "cpu";
   std::string tag = "cu";
   for (char c : cuda) {
-    if (c != '.') tag += c;
+    if (c != '.')
+      tag += c;
   }
   return tag;
 }
@@ -64,7 +70,8 @@ std::string describe_local(std::string_view local) {
     std::string digits(local.substr(2));
     return "CUDA " + digits.substr(0, digits.size() - 1) + "." + digits.substr(digits.size() - 1);
   }
-  if (local == "cpu") return "CPU";
+  if (local == "cpu")
+    return "CPU";
   return std::string(local);
 }
 
@@ -84,7 +91,8 @@ std::string normalize_distribution_name(std::string_view name) {
       in_separator = true;
       continue;
     }
-    if (in_separator && !out.empty()) out += '-';
+    if (in_separator && !out.empty())
+      out += '-';
     in_separator = false;
     out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
@@ -94,14 +102,16 @@ std::string normalize_distribution_name(std::string_view name) {
 LayerClass classify_distribution(std::string_view name) {
   const std::string n = normalize_distribution_name(name);
   static const std::set<std::string, std::less<>> frameworks = {
-      "torch", "torchvision", "torchaudio", "triton", "tensorflow",
+      "torch", "torchvision", "torchaudio",  "triton",         "tensorflow",
       "jax",   "jaxlib",      "onnxruntime", "onnxruntime-gpu"};
   if (frameworks.contains(n) || n.starts_with("tensorflow-") || is_jax_cuda_part(n, "plugin") ||
       is_jax_cuda_part(n, "pjrt")) {
     return LayerClass::framework;
   }
-  if (n == "nvidia-ml-py") return LayerClass::dependencies;
-  if (n.starts_with("nvidia-") || n.starts_with("cuda-")) return LayerClass::accelerator;
+  if (n == "nvidia-ml-py")
+    return LayerClass::dependencies;
+  if (n.starts_with("nvidia-") || n.starts_with("cuda-"))
+    return LayerClass::accelerator;
   return LayerClass::dependencies;
 }
 
@@ -125,13 +135,13 @@ std::vector<std::string> check_lock(const std::vector<Pin>& pins, std::string_vi
                local.size() == 2 + std::to_string(cuda_major).size() + 1;
         }
         if (!ok) {
-          throw InputError(
-              "the lock pins " + pin.name + "==" + pin.version + ", a " + describe_local(local) +
-                  " build, but the recipe's cuda is " + std::string(cuda),
-              "re-lock against the index for " +
-                  (cuda == "cpu" ? std::string("CPU") : "CUDA " + std::string(cuda)) +
-                  ", or change cuda: to match the lock",
-              pin.where);
+          throw InputError("the lock pins " + pin.name + "==" + pin.version + ", a " +
+                               describe_local(local) + " build, but the recipe's cuda is " +
+                               std::string(cuda),
+                           "re-lock against the index for " +
+                               (cuda == "cpu" ? std::string("CPU") : "CUDA " + std::string(cuda)) +
+                               ", or change cuda: to match the lock",
+                           pin.where);
         }
       }
     }
@@ -146,8 +156,8 @@ std::vector<std::string> check_lock(const std::vector<Pin>& pins, std::string_vi
         throw InputError("the lock pins " + pin.name + "==" + pin.version + ", a CUDA " +
                              std::to_string(major) + " library, but the recipe's cuda is " +
                              std::string(cuda),
-                         "re-lock so every nvidia-* wheel is a CUDA " +
-                             std::to_string(cuda_major) + " one, or change cuda: to match",
+                         "re-lock so every nvidia-* wheel is a CUDA " + std::to_string(cuda_major) +
+                             " one, or change cuda: to match",
                          pin.where);
       }
     }
@@ -165,13 +175,14 @@ std::vector<std::string> check_lock(const std::vector<Pin>& pins, std::string_vi
       size = "an unknown number of bytes";
     }
     if (cuda_in_base) {
-      warnings.push_back("CUDA is installed twice: the nvidia/cuda base image carries CUDA and "
-                         "the lock pins " + std::to_string(cuda_wheels) +
-                         " nvidia-* CUDA wheels; one copy wastes " + size +
-                         ". Use a slim Python base (drop base:) or drop the nvidia-* wheels.");
+      warnings.push_back(
+          "CUDA is installed twice: the nvidia/cuda base image carries CUDA and "
+          "the lock pins " +
+          std::to_string(cuda_wheels) + " nvidia-* CUDA wheels; one copy wastes " + size +
+          ". Use a slim Python base (drop base:) or drop the nvidia-* wheels.");
     } else if (cuda == "cpu") {
-      warnings.push_back("the recipe is CPU-only but the lock pins " +
-                         std::to_string(cuda_wheels) + " nvidia-* CUDA wheels, " + size +
+      warnings.push_back("the recipe is CPU-only but the lock pins " + std::to_string(cuda_wheels) +
+                         " nvidia-* CUDA wheels, " + size +
                          " nothing will use. Lock against a CPU index.");
     }
   }

@@ -28,9 +28,9 @@ LayerClass classify_distribution(std::string_view name);
 
 // One pinned requirement of a lock ("torch==2.5.1+cu124").
 struct Pin {
-  std::string name;     // as written; normalised before use
-  std::string version;  // "2.5.1+cu124"
-  std::optional<std::uint64_t> size;  // bytes of the wheel, when known
+  std::string name;                     // as written; normalised before use
+  std::string version;                  // "2.5.1+cu124"
+  std::optional<std::uint64_t> size;    // bytes of the wheel, when known
   std::optional<SourceLocation> where;  // the lock line, for errors
 };
 

@@ -11,6 +11,7 @@ build_pkgs=(
 test_pkgs=(
   docker-registry skopeo umoci runc containerd mmdebstrap apache2-utils
   python3 python3-pip-whl python3-setuptools-whl openssl curl hyperfine
+  python3-jsonschema
 )
 
 missing=()
