@@ -1,4 +1,5 @@
 // Reading a YAML document field by field, keeping the file:line:col of every value.
+// Internal to recipes/: other modules see only recipe.h.
 //
 // The recipe parser walks the document through YamlValue and YamlMap. They turn every
 // mismatch into an InputError at the offending value: wrong type, unknown key (with a

@@ -400,3 +400,28 @@ TEST_CASE("fields not built yet are refused, never ignored") {
   expect_error(dir, "name: demo\npython_index: https://pypi.org/simple\n", 2, 15,
                "\"python_index\" must be a list", "");
 }
+
+TEST_CASE("any damaged recipe is either accepted or refused with an InputError") {
+  // Cut the full example at every byte, and drop every single byte: whatever yaml-cpp makes of
+  // the remains, the parser must answer with a located InputError, never another exception.
+  RecipeDir dir;
+  const std::string full = stowage::recipes::testing::example("full.yaml");
+  auto check = [&](const std::string& text) {
+    try {
+      dir.parse(text);
+    } catch (const InputError& e) {
+      REQUIRE(e.where());
+      CHECK(e.where()->file == dir.file().string());
+    }
+  };
+  for (std::size_t cut = 0; cut < full.size(); ++cut)
+    check(full.substr(0, cut));
+  for (std::size_t drop = 0; drop < full.size(); ++drop) {
+    check(full.substr(0, drop) + full.substr(drop + 1));
+  }
+  for (const char* odd : {"a: *nothing\n", "&x name: a\n", "name: demo\n<<: {base: scratch}\n", "{",
+                          "[", "? [a, b]\n: c\n", "name: \"\\xff\"\n", "name: demo\n...\n"}) {
+    CAPTURE(odd);
+    check(odd);
+  }
+}
