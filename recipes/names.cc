@@ -1,5 +1,6 @@
 #include "recipes/names.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace stowage::recipes {
@@ -17,11 +18,8 @@ bool is_label_name(std::string_view name) {
     return false;
   if (!is_alnum(name.front()) || !is_alnum(name.back()))
     return false;
-  for (char c : name) {
-    if (!is_alnum(c) && c != '-' && c != '_' && c != '.')
-      return false;
-  }
-  return true;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return is_alnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
 }  // namespace
@@ -31,11 +29,8 @@ bool is_dns1123_label(std::string_view name) {
     return false;
   if (!is_lower_alnum(name.front()) || !is_lower_alnum(name.back()))
     return false;
-  for (char c : name) {
-    if (!is_lower_alnum(c) && c != '-')
-      return false;
-  }
-  return true;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return is_lower_alnum(c) || c == '-'; });
 }
 
 std::string to_dns1123_label(std::string_view name) {

@@ -38,31 +38,35 @@ bool split_number(std::string_view text, std::string_view& number, std::string_v
   return true;
 }
 
-std::optional<long double> suffix_multiplier(std::string_view suffix) {
+// The decimal exponent or binary shift a suffix stands for; nullopt for an unknown suffix.
+struct Scale {
+  int decimal_exponent = 0;
+  int binary_shift = 0;
+};
+
+std::optional<Scale> suffix_scale(std::string_view suffix) {
   static constexpr std::array<std::pair<std::string_view, int>, 6> kBinary{
       {{"Ki", 10}, {"Mi", 20}, {"Gi", 30}, {"Ti", 40}, {"Pi", 50}, {"Ei", 60}}};
   static constexpr std::array<std::pair<std::string_view, int>, 8> kDecimal{
       {{"m", -3}, {"", 0}, {"k", 3}, {"M", 6}, {"G", 9}, {"T", 12}, {"P", 15}, {"E", 18}}};
   for (const auto& [name, bits] : kBinary) {
     if (suffix == name)
-      return std::ldexp(1.0L, bits);
+      return Scale{0, bits};
   }
   for (const auto& [name, exponent] : kDecimal) {
     if (suffix == name)
-      return std::pow(10.0L, exponent);
+      return Scale{exponent, 0};
   }
   if (suffix.size() >= 2 && (suffix[0] == 'e' || suffix[0] == 'E')) {
     std::string_view exponent = suffix.substr(1);
     std::size_t start = (exponent[0] == '+' || exponent[0] == '-') ? 1 : 0;
-    if (start == exponent.size())
+    if (start == exponent.size() || exponent.size() - start > 3)
       return std::nullopt;
     for (std::size_t i = start; i < exponent.size(); ++i) {
       if (!is_digit(exponent[i]))
         return std::nullopt;
     }
-    if (exponent.size() - start > 3)
-      return std::nullopt;
-    return std::pow(10.0L, std::stoi(std::string(exponent)));
+    return Scale{std::stoi(std::string(exponent)), 0};
   }
   return std::nullopt;
 }
@@ -89,10 +93,14 @@ std::optional<long double> parse_quantity(std::string_view text) {
   std::string_view suffix;
   if (!split_number(text, number, suffix))
     return std::nullopt;
-  auto multiplier = suffix_multiplier(suffix);
-  if (!multiplier)
+  auto scale = suffix_scale(suffix);
+  if (!scale)
     return std::nullopt;
-  return std::stold(std::string(number)) * *multiplier;
+  long double value = std::ldexp(std::stold(std::string(number)), scale->binary_shift);
+  // Dividing by 10^n keeps "500m" exactly 0.5, which multiplying by 10^-n would not.
+  if (scale->decimal_exponent < 0)
+    return value / std::pow(10.0L, -scale->decimal_exponent);
+  return value * std::pow(10.0L, scale->decimal_exponent);
 }
 
 std::optional<std::int64_t> quantity_bytes(std::string_view text) {

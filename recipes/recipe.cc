@@ -109,6 +109,8 @@ fs::path resolve_inside(const YamlValue& value, const std::string& text, const f
                "write the path relative to " + dir.string());
   }
   fs::path lexical = (dir / written).lexically_normal();
+  if (!lexical.has_filename())
+    lexical = lexical.parent_path();  // "models/" names "models"
   if (!is_within(lexical, dir)) {
     value.fail(field + " leaves the recipe's directory: " + text,
                "content must be inside " + dir.string() + "; move it there, or move the recipe up");
@@ -193,7 +195,7 @@ std::string version(const YamlValue& value, const char* pattern, const std::stri
   if (!matches(text, pattern)) {
     value.fail(in_quotes(value.path()) + " is not a version like " + in_quotes(example) + ": " +
                    in_quotes(text),
-               "write it as " + value.key() + ": " + in_quotes(example));
+               "write it as " + value.written(in_quotes(example)));
   }
   return text;
 }

@@ -162,8 +162,15 @@ bool YamlValue::is_string() const {
 }
 
 std::string YamlValue::key() const {
-  std::size_t cut = path_.find_last_of(".[");
+  if (!path_.empty() && path_.back() == ']')
+    return {};
+  std::size_t cut = path_.rfind('.');
   return cut == std::string::npos ? path_ : path_.substr(cut + 1);
+}
+
+std::string YamlValue::written(std::string_view text) const {
+  std::string k = key();
+  return k.empty() ? std::string(text) : k + ": " + std::string(text);
 }
 
 std::string YamlValue::describe() const {
@@ -190,7 +197,7 @@ std::string YamlValue::describe() const {
 void YamlValue::wrong_type(std::string_view expected, std::string hint) const {
   if (hint.empty()) {
     if (is_null()) {
-      hint = "give " + in_quotes(key()) + " a value or remove it";
+      hint = "give " + in_quotes(path_) + " a value or remove it";
     } else if (kind_of(node_) == ScalarKind::other_tag) {
       hint = "remove the tag " + node_.Tag();
     }
@@ -208,7 +215,7 @@ std::string YamlValue::string() const {
         kind == ScalarKind::boolean) {
       wrong_type("a string", "YAML reads an unquoted " + node_.Scalar() + " as a " +
                                  (kind == ScalarKind::boolean ? "boolean" : "number") +
-                                 "; quote it: " + key() + ": " + in_quotes(node_.Scalar()));
+                                 "; quote it: " + written(in_quotes(node_.Scalar())));
     }
   }
   wrong_type("a string");
@@ -233,7 +240,7 @@ std::int64_t YamlValue::integer(std::int64_t min, std::int64_t max) const {
       const std::string& text = node_.Scalar();
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ignored);
       if (ec == std::errc() && end == text.data() + text.size()) {
-        hint = "write it without quotes: " + key() + ": " + text;
+        hint = "write it without quotes: " + written(text);
       }
     }
     wrong_type("a whole number", hint.empty() ? "use a whole number from " + range : hint);
@@ -322,9 +329,12 @@ YamlMap YamlValue::map(std::span<const KeySpec> keys) const {
       continue;
     std::string where_in = path_.empty() ? "" : " in " + in_quotes(path_);
     std::string hint;
+    std::string section = section_holding(context_->root, name, "");
     if (auto guess = did_you_mean(name, names)) {
       hint = "did you mean " + in_quotes(*guess) + "?";
-    } else if (std::string section = section_holding(context_->root, name, ""); !section.empty()) {
+      if (!section.empty())
+        hint += " " + in_quotes(name) + " is a key of " + in_quotes(section);
+    } else if (!section.empty()) {
       hint = in_quotes(name) + " belongs under " + in_quotes(section);
     } else {
       hint = "known keys here: " + list_names(keys);

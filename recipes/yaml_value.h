@@ -1,4 +1,5 @@
 // Reading a YAML document field by field, keeping the file:line:col of every value.
+// Internal to recipes/: other modules see only recipe.h.
 //
 // The recipe parser walks the document through YamlValue and YamlMap. They turn every
 // mismatch into an InputError at the offending value: wrong type, unknown key (with a
@@ -81,8 +82,10 @@ class YamlValue {
 
   // "a list", "the number 3.10", "the string \"x\"": what this value is, for messages.
   std::string describe() const;
-  // The text of the key this value sits under, or the last path component.
+  // The key this value sits under ("port" for serve.port); empty for a list item.
   std::string key() const;
+  // How `text` is written as this value, for hints: "port: 8080", or "8080" for a list item.
+  std::string written(std::string_view text) const;
 
  private:
   [[noreturn]] void wrong_type(std::string_view expected, std::string hint = {}) const;
