@@ -190,6 +190,14 @@ fs::path default_cache_dir() {
 PreparedBuild prepare(const BuildOptions& options) {
   PreparedBuild p;
   p.recipe = recipes::load_recipe(options.recipe);
+  // Refuse impossible combinations before any work; this also settles the default base.
+  p.resolution = recipes::KnowledgeBase::builtin().resolve(p.recipe);
+  if (p.resolution.base_chosen) {
+    throw InputError("the recipe has no `base`, and its default (" + p.resolution.base_image +
+                         ") would come from a registry, which this build of stowage cannot pull",
+                     "set base: to scratch, oci:DIR[:TAG] or rootfs:FILE.tar",
+                     p.recipe.where("name"));
+  }
   CacheLayout cache(cache_root(options));
   auto base_compression =
       compression_for(options.compression.value_or(layers::Compression::zstd), options.threads);
@@ -315,11 +323,14 @@ BuildResult build(const BuildOptions& options) {
   if (std::string rev = git_revision(r.dir); !rev.empty()) {
     manifest.annotations["org.opencontainers.image.revision"] = rev;
   }
-  if (r.framework) {
+  const auto& resolved = prepared.resolution;
+  if (!resolved.framework.empty()) {
     manifest.annotations[std::string(kAnnotationPrefix) + "framework"] =
-        r.framework->name + "==" + r.framework->version;
+        resolved.framework + "==" + resolved.framework_version;
   }
-  if (!r.cuda.empty()) manifest.annotations[std::string(kAnnotationPrefix) + "cuda"] = r.cuda;
+  if (!resolved.cuda.empty()) {
+    manifest.annotations[std::string(kAnnotationPrefix) + "cuda"] = resolved.cuda;
+  }
   if (has_model) {
     manifest.annotations[std::string(kAnnotationPrefix) + "model.digest"] =
         model_digest.finish().str();

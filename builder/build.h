@@ -19,6 +19,7 @@
 #include "builder/layer_plan.h"
 #include "layers/compressor.h"
 #include "layers/image.h"
+#include "recipes/knowledge.h"
 #include "recipes/recipe.h"
 
 namespace stowage::builder {
@@ -61,6 +62,7 @@ struct BuildResult {
 // The plan of a build, without producing anything.
 struct PreparedBuild {
   recipes::Recipe recipe;
+  recipes::Resolution resolution;  // framework × CUDA × Python, checked by the knowledge base
   BaseImage base;
   std::vector<PlannedLayer> plan;  // content layers, lowest first (meta not included)
   std::vector<std::string> cache_keys;  // one per plan entry
