@@ -73,6 +73,15 @@ Response RegistryTransport::send(Request request, std::vector<std::string> scope
   if (request.url.starts_with("/"))
     request.url = base_url() + request.url;
   base_url();  // an absolute URL still needs the challenge the ping learns
+  // Once part of a body reached the sink, sending again would deliver those bytes twice: such
+  // a failure goes to the caller, who knows how to resume.
+  std::int64_t delivered = 0;
+  if (request.sink) {
+    request.sink = [&delivered, sink = std::move(request.sink)](std::span<const std::byte> d) {
+      delivered += static_cast<std::int64_t>(d.size());
+      sink(d);
+    };
+  }
   Backoff backoff(retry_);
   int reauthentications = 0;
   while (true) {

@@ -40,7 +40,8 @@ class RegistryTransport {
   // Sends `request` authorized for `scopes`. A URL starting with '/' is relative to
   // base_url(). On 401 it re-authenticates (escalating scopes on insufficient_scope) and sends
   // again, at most twice. With `retry`, network errors and 408/429/5xx are retried per the
-  // policy, honouring Retry-After; the request's body factory makes a fresh body each time.
+  // policy, honouring Retry-After; the request's body factory makes a fresh body each time. A
+  // network error after the response body started reaching the request's sink is not retried.
   // Returns the final response whatever its status; throws NetworkError when the last attempt
   // got no response, and Error when authentication itself fails.
   Response send(Request request, std::vector<std::string> scopes, bool retry = true);
