@@ -44,11 +44,15 @@ class Scanner {
       ++pos_;
     return std::string(s_.substr(start, pos_ - start));
   }
-  // A quoted string (with backslash escapes) or a bare token.
+  // A quoted string (with backslash escapes), or a bare value up to a comma or space (more
+  // lenient than RFC 7235's token: some servers send unquoted URLs).
   std::string value() {
     skip_space();
-    if (pos_ >= s_.size() || s_[pos_] != '"')
-      return token();
+    if (pos_ >= s_.size() || s_[pos_] != '"') {
+      std::size_t start = pos_;
+      while (pos_ < s_.size() && s_[pos_] != ',' && s_[pos_] != ' ' && s_[pos_] != '\t') ++pos_;
+      return std::string(s_.substr(start, pos_ - start));
+    }
     ++pos_;
     std::string out;
     while (pos_ < s_.size() && s_[pos_] != '"') {
