@@ -28,7 +28,8 @@ TEST_CASE("quoted values keep commas, equals signs and escapes") {
 }
 
 TEST_CASE("several challenges, case-insensitive names, bare tokens") {
-  auto c = parse_challenges(R"(BASIC Realm="Registry Realm" , Bearer REALM=https://t/x,service=reg)");
+  auto c =
+      parse_challenges(R"(BASIC Realm="Registry Realm" , Bearer REALM=https://t/x,service=reg)");
   REQUIRE(c.size() == 2);
   CHECK(c[0].scheme == "basic");
   CHECK(c[0].param("realm") == "Registry Realm");
@@ -56,6 +57,8 @@ TEST_CASE("Retry-After and retryable statuses") {
   auto later = parse_retry_after("Fri, 31 Dec 2100 23:59:59 GMT");
   REQUIRE(later);
   CHECK(*later > hours(24 * 365));
-  for (long s : {408L, 429L, 500L, 502L, 503L, 504L}) CHECK(is_retryable_status(s));
-  for (long s : {200L, 201L, 400L, 401L, 403L, 404L, 416L, 501L, 505L}) CHECK(!is_retryable_status(s));
+  for (long s : {408L, 429L, 500L, 502L, 503L, 504L})
+    CHECK(is_retryable_status(s));
+  for (long s : {200L, 201L, 400L, 401L, 403L, 404L, 416L, 501L, 505L})
+    CHECK(!is_retryable_status(s));
 }

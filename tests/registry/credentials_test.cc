@@ -27,7 +27,8 @@ class TestHelper {
     write_text(script, R"(#!/bin/sh
 [ "$1" = get ] || exit 3
 read server
-echo "$server" >> ")" + (dir_ / "asked").string() + R"("
+echo "$server" >> ")" + (dir_ / "asked").string() +
+                           R"("
 case "$server" in
   127.0.0.1:5999) printf '{"ServerURL":"%s","Username":"helperuser","Secret":"helper-secret"}' "$server" ;;
   https://index.docker.io/v1/) printf '{"ServerURL":"%s","Username":"<token>","Secret":"identity-secret"}' "$server" ;;
@@ -54,9 +55,11 @@ esac
 TEST_CASE("auths entries: base64 auth, username/password, identity token, key forms") {
   TempDir dir;
   write_text(dir / "config.json", R"({"auths": {
-    "127.0.0.1:5000": {"auth": ")" + base64_encode("alice:s3cr:et") + R"("},
+    "127.0.0.1:5000": {"auth": ")" + base64_encode("alice:s3cr:et") +
+                                      R"("},
     "https://ghcr.io": {"username": "bob", "password": "pw"},
-    "https://index.docker.io/v1/": {"auth": ")" + base64_encode("hubuser:hubpw") + R"("},
+    "https://index.docker.io/v1/": {"auth": ")" +
+                                      base64_encode("hubuser:hubpw") + R"("},
     "quay.io": {"identitytoken": "refresh-me"}
   }})");
   Keychain k({dir / "config.json"});
@@ -79,8 +82,8 @@ TEST_CASE("auths entries: base64 auth, username/password, identity token, key fo
 
 TEST_CASE("search order: REGISTRY_AUTH_FILE first, then DOCKER_CONFIG") {
   TempDir dir;
-  write_text(dir / "auth.json", R"({"auths": {"r.example": {"auth": ")" +
-                                    base64_encode("podman:one") + R"("}}})");
+  write_text(dir / "auth.json",
+             R"({"auths": {"r.example": {"auth": ")" + base64_encode("podman:one") + R"("}}})");
   write_text(dir / "docker" / "config.json",
              R"({"auths": {"r.example": {"auth": ")" + base64_encode("docker:two") +
                  R"("}, "s.example": {"auth": ")" + base64_encode("docker:three") + R"("}}})");
@@ -112,7 +115,8 @@ TEST_CASE("credential helpers: credHelpers, credsStore, the Docker Hub key, not 
   write_text(dir / "config.json", R"({
     "credsStore": "stowagetest",
     "credHelpers": {"127.0.0.1:5999": "stowagetest"},
-    "auths": {"fallback.example": {"auth": ")" + base64_encode("file:pw") + R"("}}})");
+    "auths": {"fallback.example": {"auth": ")" +
+                                      base64_encode("file:pw") + R"("}}})");
   Keychain k({dir / "config.json"});
   auto c = k.lookup("127.0.0.1:5999");
   REQUIRE(c);

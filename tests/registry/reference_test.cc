@@ -25,8 +25,7 @@ TEST_CASE("references normalise like docker's") {
       {"index.docker.io/library/python:3", "docker.io", "library/python", "3",
        "docker.io/library/python:3"},
       {"bitnami/redis:7", "docker.io", "bitnami/redis", "7", "docker.io/bitnami/redis:7"},
-      {"ghcr.io/org/team/app:v1.2", "ghcr.io", "org/team/app", "v1.2",
-       "ghcr.io/org/team/app:v1.2"},
+      {"ghcr.io/org/team/app:v1.2", "ghcr.io", "org/team/app", "v1.2", "ghcr.io/org/team/app:v1.2"},
       {"localhost/app", "localhost", "app", "latest", "localhost/app:latest"},
       {"localhost:5000/app", "localhost:5000", "app", "latest", "localhost:5000/app:latest"},
       {"127.0.0.1:5000/a/b_c.d-e__f:T_1", "127.0.0.1:5000", "a/b_c.d-e__f", "T_1",
@@ -58,8 +57,8 @@ TEST_CASE("references with digests") {
   CHECK(both.tag() == "v1");
   CHECK(both.identifier() == d);
 
-  Reference pinned = Reference::parse("127.0.0.1:5000/app:v2").with_digest(
-      stowage::layers::Digest::parse(d));
+  Reference pinned =
+      Reference::parse("127.0.0.1:5000/app:v2").with_digest(stowage::layers::Digest::parse(d));
   CHECK(pinned.str() == "127.0.0.1:5000/app:v2@" + d);
   CHECK(pinned.with_tag("v3").str() == "127.0.0.1:5000/app:v3");
   CHECK(Reference::parse("python").api_host() == "registry-1.docker.io");
