@@ -50,7 +50,8 @@ class Scanner {
     skip_space();
     if (pos_ >= s_.size() || s_[pos_] != '"') {
       std::size_t start = pos_;
-      while (pos_ < s_.size() && s_[pos_] != ',' && s_[pos_] != ' ' && s_[pos_] != '\t') ++pos_;
+      while (pos_ < s_.size() && s_[pos_] != ',' && s_[pos_] != ' ' && s_[pos_] != '\t')
+        ++pos_;
       return std::string(s_.substr(start, pos_ - start));
     }
     ++pos_;

@@ -281,7 +281,8 @@ Response HttpClient::send(const Request& request) {
     std::rethrow_exception(t.error);
   if (rc != CURLE_OK) {
     std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
-    throw NetworkError(request.method + " " + without_query(request.url) + " failed: " + detail);
+    throw NetworkError(request.method + " " + without_query(request.url) + " failed: " + detail,
+                       rc == CURLE_PEER_FAILED_VERIFICATION);
   }
   if (request.method == "HEAD")
     response.body.clear();

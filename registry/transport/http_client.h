@@ -90,7 +90,13 @@ inline constexpr std::size_t kMaxCollectedBody = 64 << 20;
 // The message names the URL's host and the cause, never headers (they may carry credentials).
 class NetworkError : public Error {
  public:
-  using Error::Error;
+  explicit NetworkError(std::string what, bool certificate_rejected = false)
+      : Error(std::move(what)), certificate_rejected_(certificate_rejected) {}
+  // The server speaks TLS but its certificate did not verify (unknown CA, wrong name, expired).
+  bool certificate_rejected() const { return certificate_rejected_; }
+
+ private:
+  bool certificate_rejected_;
 };
 
 struct HttpOptions {

@@ -46,6 +46,12 @@ void RegistryTransport::ping() {
         return;
       } catch (const NetworkError& e) {
         last_error = e;
+        // A certificate that does not verify is reported, never worked around: the server
+        // does speak TLS, so plain HTTP is not what the user allowed.
+        if (e.certificate_rejected()) {
+          throw Error("cannot reach registry " + registry_ + ": " + e.reason(),
+                      "pass its CA certificate with --ca-file");
+        }
         // A TLS handshake against a plain-HTTP port fails at once: no point retrying it when
         // plain HTTP is allowed and next in line.
         if (scheme == "https" && insecure_)

@@ -21,7 +21,8 @@ std::filesystem::path support_script(const char* name) {
 }
 
 void wait_or_fail(int port, const std::filesystem::path& log, const char* what) {
-  if (!wait_for_port(port)) FAIL(what << " did not start; its log:\n" << slurp(log));
+  if (!wait_for_port(port))
+    FAIL(what << " did not start; its log:\n" << slurp(log));
 }
 
 }  // namespace
@@ -35,9 +36,25 @@ TestCertificates make_test_certificates(const std::filesystem::path& dir) {
   write_text(ext,
              "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
              "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n");
-  run_ok({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-          "-nodes", "-keyout", ca_key, "-out", c.ca_pem, "-days", "2", "-subj",
-          "/CN=stowage test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+  run_ok({"openssl",
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-keyout",
+          ca_key,
+          "-out",
+          c.ca_pem,
+          "-days",
+          "2",
+          "-subj",
+          "/CN=stowage test CA",
+          "-addext",
+          "basicConstraints=critical,CA:TRUE",
+          "-addext",
           "keyUsage=critical,keyCertSign,cRLSign"});
   run_ok({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
           "-keyout", c.server_key, "-out", csr, "-subj", "/CN=127.0.0.1"});
@@ -50,15 +67,17 @@ RegistryServer::RegistryServer(RegistryServerOptions options)
     : options_(std::move(options)), storage_(dir_ / "storage") {
   std::filesystem::create_directories(storage_);
   port_ = free_port();
-  if (options_.tls) certs_ = make_test_certificates(dir_ / "tls");
+  if (options_.tls)
+    certs_ = make_test_certificates(dir_ / "tls");
 
-  std::string config = "version: 0.1\n"
-                       "log:\n  level: info\n  formatter: text\n"
-                       "storage:\n  filesystem:\n    rootdirectory: " +
-                       storage_.string() +
-                       "\n  delete:\n    enabled: true\n"
-                       "http:\n  addr: 127.0.0.1:" +
-                       std::to_string(port_) + "\n  secret: stowage-test-secret\n";
+  std::string config =
+      "version: 0.1\n"
+      "log:\n  level: info\n  formatter: text\n"
+      "storage:\n  filesystem:\n    rootdirectory: " +
+      storage_.string() +
+      "\n  delete:\n    enabled: true\n"
+      "http:\n  addr: 127.0.0.1:" +
+      std::to_string(port_) + "\n  secret: stowage-test-secret\n";
   if (options_.tls) {
     config += "  tls:\n    certificate: " + certs_.server_pem.string() +
               "\n    key: " + certs_.server_key.string() + "\n";
@@ -70,12 +89,16 @@ RegistryServer::RegistryServer(RegistryServerOptions options)
             cert, "-days", "2", "-subj", "/CN=stowage test token signer"});
     token_port_ = free_port();
     token_server_ = std::make_unique<BackgroundProcess>(
-        std::vector<std::string>{"python3", support_script("token_server.py"), "--port",
-                                 std::to_string(token_port_), "--key", key, "--cert", cert,
-                                 "--issuer", "stowage-test-issuer", "--service", "stowage-test",
-                                 "--user", options_.user, "--password", options_.password,
+        std::vector<std::string>{"python3",    support_script("token_server.py"),
+                                 "--port",     std::to_string(token_port_),
+                                 "--key",      key,
+                                 "--cert",     cert,
+                                 "--issuer",   "stowage-test-issuer",
+                                 "--service",  "stowage-test",
+                                 "--user",     options_.user,
+                                 "--password", options_.password,
                                  "--lifetime", std::to_string(options_.token_lifetime_seconds),
-                                 "--log", dir_ / "token.log"},
+                                 "--log",      dir_ / "token.log"},
         dir_ / "token-server.out");
     wait_or_fail(token_port_, dir_ / "token-server.out", "the token server");
     config += "auth:\n  token:\n    realm: http://127.0.0.1:" + std::to_string(token_port_) +
@@ -96,18 +119,25 @@ RegistryServer::RegistryServer(RegistryServerOptions options)
 
 RegistryServer::~RegistryServer() = default;
 
-std::string RegistryServer::host() const { return "127.0.0.1:" + std::to_string(port_); }
+std::string RegistryServer::host() const {
+  return "127.0.0.1:" + std::to_string(port_);
+}
 
-std::string RegistryServer::log() const { return slurp(dir_ / "registry.log"); }
+std::string RegistryServer::log() const {
+  return slurp(dir_ / "registry.log");
+}
 
-std::string RegistryServer::token_log() const { return slurp(dir_ / "token.log"); }
+std::string RegistryServer::token_log() const {
+  return slurp(dir_ / "token.log");
+}
 
 int RegistryServer::count_log_lines(const std::vector<std::string>& needles) const {
   std::istringstream in(log());
   int count = 0;
   for (std::string line; std::getline(in, line);) {
     bool all = true;
-    for (const auto& n : needles) all = all && line.find(n) != std::string::npos;
+    for (const auto& n : needles)
+      all = all && line.find(n) != std::string::npos;
     count += all ? 1 : 0;
   }
   return count;
@@ -116,7 +146,8 @@ int RegistryServer::count_log_lines(const std::vector<std::string>& needles) con
 FaultProxy::FaultProxy(int upstream_port, const std::vector<ProxyFault>& faults) {
   std::string json = "[";
   for (const auto& f : faults) {
-    if (json.size() > 1) json += ",";
+    if (json.size() > 1)
+      json += ",";
     json += "{\"method\":\"" + f.method + "\",\"path\":\"" + f.path +
             "\",\"nth\":" + std::to_string(f.nth) + ",\"action\":\"" + f.action +
             "\",\"status\":" + std::to_string(f.status) +
@@ -137,8 +168,12 @@ FaultProxy::FaultProxy(int upstream_port, const std::vector<ProxyFault>& faults)
 
 FaultProxy::~FaultProxy() = default;
 
-std::string FaultProxy::host() const { return "127.0.0.1:" + std::to_string(port_); }
+std::string FaultProxy::host() const {
+  return "127.0.0.1:" + std::to_string(port_);
+}
 
-std::string FaultProxy::log() const { return slurp(dir_ / "proxy.log"); }
+std::string FaultProxy::log() const {
+  return slurp(dir_ / "proxy.log");
+}
 
 }  // namespace stowage::testing

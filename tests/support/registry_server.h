@@ -18,8 +18,8 @@ namespace stowage::testing {
 
 // A CA and a server certificate for 127.0.0.1 made with the openssl CLI.
 struct TestCertificates {
-  std::filesystem::path ca_pem;       // trust this (--ca-file)
-  std::filesystem::path server_pem;   // certificate for IP 127.0.0.1, signed by the CA
+  std::filesystem::path ca_pem;      // trust this (--ca-file)
+  std::filesystem::path server_pem;  // certificate for IP 127.0.0.1, signed by the CA
   std::filesystem::path server_key;
 };
 TestCertificates make_test_certificates(const std::filesystem::path& dir);
