@@ -28,6 +28,9 @@ def main():
             f.write(line + "\n")
 
     def fault_for(method, path):
+        # Every rule counts every request it matches; the first rule whose count hits its
+        # "nth" fires.
+        fired = None
         with lock:
             for i, f in enumerate(faults):
                 if f.get("method") and f["method"] != method:
@@ -35,9 +38,9 @@ def main():
                 if f.get("path", "") not in path:
                     continue
                 seen[i] += 1
-                if seen[i] == f.get("nth", 1):
-                    return f
-        return None
+                if seen[i] == f.get("nth", 1) and fired is None:
+                    fired = f
+        return fired
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
