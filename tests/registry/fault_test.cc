@@ -65,6 +65,22 @@ TEST_CASE("monolithic push through a failing proxy: 503, 429 + Retry-After, drop
   Client direct(loopback_options(server.host()));
   auto pulled = registry::fetch_image(direct, Reference::parse(server.host() + "/faulty/app:v1"));
   CHECK(pulled.raw_config == image.image.raw_config);
+
+  // Layers pulled back through the proxy survive a 503 and a stall, and arrive verified.
+  FaultProxy pull_proxy(server.port(), {
+                                           {"GET", "/blobs/sha256:", 1, "status", 503, 0},
+                                           {"GET", "/blobs/sha256:", 2, "stall", 0, -1, 3},
+                                       });
+  Client puller(proxy_options(pull_proxy));
+  layers::BlobStore store(dir / "store");
+  auto remote = registry::fetch_image(puller, Reference::parse(pull_proxy.host() + "/faulty/app:v1"));
+  registry::fetch_layers(puller, remote, store, 1);
+  for (const auto& l : image.manifest.layers) {
+    REQUIRE(store.has(l.digest));
+    store.verify(l.digest);
+  }
+  INFO(pull_proxy.log());
+  CHECK_THAT(pull_proxy.log(), Catch::Contains("-> stall"));
 }
 
 TEST_CASE("chunked push resumes from the registry's Range after a dropped PATCH") {

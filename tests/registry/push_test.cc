@@ -239,3 +239,25 @@ TEST_CASE("an index resolves to the requested platform; unknown platforms are na
     CHECK_THAT(e.hint(), Catch::Contains("linux/amd64, linux/arm64"));
   }
 }
+
+TEST_CASE("push_layout pushes an OCI layout's tagged image; fetch_layers pulls it into a store") {
+  RegistryServer server;
+  TempDir dir;
+  TestImage image = make_test_image(dir / "layout", {70 * 1024, 30 * 1024}, 14);
+  write_layout(image, "v1");
+  Client client(loopback_options(server.host()));
+  Reference ref = Reference::parse(server.host() + "/from/layout:latest");
+  auto report = registry::push_layout(client, dir / "layout", "v1", ref);
+  CHECK(report.manifest_digest == image.digest);
+  CHECK(skopeo_digest(ref.str()) == image.digest.str());
+  CHECK_THROWS_AS(registry::push_layout(client, dir / "layout", "nope", ref), InputError);
+
+  layers::BlobStore store(dir / "store");
+  auto pulled = registry::fetch_image(client, ref);
+  registry::fetch_layers(client, pulled, store);
+  for (const auto& l : image.manifest.layers) {
+    REQUIRE(store.has(l.digest));
+    CHECK(store.size_of(l.digest) == l.size);
+    store.verify(l.digest);
+  }
+}
