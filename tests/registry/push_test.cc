@@ -261,3 +261,25 @@ TEST_CASE("push_layout pushes an OCI layout's tagged image; fetch_layers pulls i
     store.verify(l.digest);
   }
 }
+
+// Not run by default (Catch2 hidden tag): `registry_push_test "[.bench]"`. Pushes a 1 GiB
+// image from an OCI layout with push_layout and with `skopeo copy`, side by side, to the same
+// loopback registry (different repositories, so neither finds the other's blobs).
+TEST_CASE("bench: 1 GiB OCI layout push vs skopeo copy", "[.bench]") {
+  RegistryServer server;
+  TempDir dir;
+  TestImage image = make_test_image(dir / "layout", {512 << 20, 256 << 20, 256 << 20}, 15);
+  write_layout(image, "v1");
+  Client client(loopback_options(server.host()));
+  auto t0 = std::chrono::steady_clock::now();
+  auto report = registry::push_layout(client, dir / "layout", "v1",
+                                      Reference::parse(server.host() + "/a:v1"));
+  auto t1 = std::chrono::steady_clock::now();
+  run_ok({"skopeo", "copy", "--dest-tls-verify=false", "--preserve-digests",
+          "oci:" + (dir / "layout").string() + ":v1", "docker://" + server.host() + "/b:v1"});
+  auto t2 = std::chrono::steady_clock::now();
+  auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  WARN("stowage push_layout: " << ms(t1 - t0) << " ms for " << report.bytes_uploaded()
+                               << " bytes; skopeo copy: " << ms(t2 - t1) << " ms");
+  CHECK(skopeo_digest(server.host() + "/a:v1") == skopeo_digest(server.host() + "/b:v1"));
+}
