@@ -117,13 +117,16 @@ BlobReport push_blob(Client& client, const Reference& target, const layers::Desc
     break;
   }
 
-  for (const auto& source : sources) {
-    if (!source->has(blob))
-      continue;
-    report.outcome = BlobOutcome::uploaded;
-    report.bytes_uploaded = upload_blob(t, target.repository(), blob, *source, session,
-                                        UploadOptions{options.chunk_size, options.progress});
-    return report;
+  // Local copies first: reading a disk beats streaming from another registry.
+  for (bool remote : {false, true}) {
+    for (const auto& source : sources) {
+      if (source->mount_from().has_value() != remote || !source->has(blob))
+        continue;
+      report.outcome = BlobOutcome::uploaded;
+      report.bytes_uploaded = upload_blob(t, target.repository(), blob, *source, session,
+                                          UploadOptions{options.chunk_size, options.progress});
+      return report;
+    }
   }
   if (session) {
     // The mount attempt's session would otherwise linger until the registry purges it.

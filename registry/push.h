@@ -4,7 +4,8 @@
 //   2. every blob (config and layers), in parallel, each digest once:
 //        HEAD — present: skipped;
 //        cross-repository mount from a registry source on the same registry — mounted;
-//        upload from the first source that has it (see upload.h) — uploaded;
+//        upload from the first source that has it, local sources before registry ones
+//        (see upload.h) — uploaded;
 //   3. the manifest, last, only once every blob is confirmed.
 #pragma once
 
@@ -69,7 +70,9 @@ struct ImageToPush {
 };
 
 // Pushes `image` to `target` (its tag; a digest-only target pushes by digest), taking each
-// blob from the first of `sources` that has it (the config comes from `raw_config`). Throws
+// blob from the first of `sources` that has it, local sources before registry sources (the
+// config comes from `raw_config`). Registry sources on the target's registry are also tried
+// for a cross-repository mount before any upload. Throws
 // InputError when the manifest is not an image manifest or the config does not match its
 // descriptor, and Error when a blob is in no source or the registry refuses; in every failure
 // case the manifest is not pushed, so the tag keeps pointing at what it pointed at before.

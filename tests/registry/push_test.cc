@@ -283,3 +283,21 @@ TEST_CASE("bench: 1 GiB OCI layout push vs skopeo copy", "[.bench]") {
                                << " bytes; skopeo copy: " << ms(t2 - t1) << " ms");
   CHECK(skopeo_digest(server.host() + "/a:v1") == skopeo_digest(server.host() + "/b:v1"));
 }
+
+TEST_CASE("a mount the registry answers with an upload session is used for the upload") {
+  RegistryServer server;
+  TempDir dir;
+  TestImage image = make_test_image(dir / "img", {40 * 1024}, 16);
+  Client client(loopback_options(server.host()));
+  Reference ref = Reference::parse(server.host() + "/fallback/app:v1");
+  // "empty/base" does not hold the layer, so the registry opens an upload instead of mounting.
+  auto report = registry::push_image(client, ref, image.image,
+                                     {std::make_shared<RegistryBlobSource>(
+                                          client, Reference::parse(server.host() + "/empty/base")),
+                                      std::make_shared<LocalBlobSource>(image.root)});
+  CHECK(report.blobs[1].outcome == BlobOutcome::uploaded);
+  CHECK(server.count_log_lines({"\"POST /v2/fallback/app/blobs/uploads/?mount=", "\" 202 "}) == 2);
+  // No separate session was opened: every upload went into a session the mount attempt opened.
+  CHECK(server.count_log_lines({"\"POST /v2/fallback/app/blobs/uploads/ "}) == 0);
+  CHECK(skopeo_digest(ref.str()) == image.digest.str());
+}
