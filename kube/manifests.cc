@@ -33,6 +33,15 @@ std::string extension(Format format) {
 
 }  // namespace
 
+Format parse_format(std::string_view text) {
+  if (text == "yaml")
+    return Format::yaml;
+  if (text == "json")
+    return Format::json;
+  throw InputError("--format \"" + std::string(text) + "\" is not a manifest format",
+                   "use --format yaml or --format json");
+}
+
 std::vector<ManifestFile> render_manifests(const recipes::Recipe& recipe,
                                            const ManifestInputs& inputs, Format format) {
   const Settings settings = resolve_settings(recipe, inputs);

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "recipes/recipe.h"
@@ -52,6 +53,9 @@ struct ManifestInputs {
 };
 
 enum class Format { yaml, json };
+
+// "yaml" or "json", as given to --format. Throws InputError naming --format otherwise.
+Format parse_format(std::string_view text);
 
 // One output file: its name inside the output directory and its complete content.
 struct ManifestFile {

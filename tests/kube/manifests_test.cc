@@ -140,6 +140,16 @@ TEST_CASE("the validator rejects broken objects") {
   b = isvc;
   b["spec"]["predictor"]["minReplicas"] = "one";
   add("broken-isvc.json", b, "minReplicas");
+  b = isvc;
+  b["metadata"]["annotation"] = json::object();
+  add("isvc-unknown-metadata.json", b, "annotation: unknown field");
+  generate_manifests(gpu_recipe(), gpu_inputs(), Format::json, tmp / "gpu");
+  b = json::parse(stowage::read_file(tmp / "gpu/horizontalpodautoscaler.json"));
+  b["spec"]["behavior"]["scaleDown"]["stabilisationWindowSeconds"] = 300;
+  add("hpa-unknown-field.json", b, "stabilisationWindowSeconds: unknown field");
+  b = json::parse(stowage::read_file(tmp / "gpu/service.json"));
+  b["spec"]["ports"][0]["target_port"] = 8080;
+  add("service-unknown-field.json", b, "target_port: unknown field");
   stowage::testing::write_text(tmp / "ambiguous.yaml",
                                "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n"
                                "  labels:\n    enabled: on\n");

@@ -2,8 +2,10 @@
 //   - core objects: the Kubernetes OpenAPI schemas compiled into the npm package
 //     kubernetes-models (types, required fields, enums, quantity/int-or-string formats);
 //   - serving.kserve.io/v1beta1 InferenceService: KServe's CRD schema (kserve/README.md);
-//   - every Deployment's pod template, additionally, against KServe's copy of the PodSpec in
-//     strict mode, so a misspelt or misplaced pod/container field fails too;
+//   - unknown fields, refused as `kubectl apply --validate=strict` does: for core objects from
+//     kubernetes-models' declarations of every schema type, for the InferenceService from the
+//     CRD schema; every Deployment's pod template is also checked against KServe's copy of
+//     the PodSpec schema;
 //   - kustomization.yaml: its resources exist beside it;
 //   - YAML files: they parse the same under YAML 1.2 and YAML 1.1 (no "yes"/"on"/octal traps).
 //
@@ -68,6 +70,88 @@ function modelErrors(Model, data, prefix) {
   }
 }
 
+// Unknown fields. kubernetes-models' compiled validators ignore properties the schema does
+// not declare; kubectl --validate=strict refuses them. The package's type declarations list
+// every declared property of every schema type, so they are walked alongside the object.
+const declarations = new Map();  // .d.ts path -> { props: name -> type text, imports } | null
+
+function resolveImport(fromFile, spec) {
+  const base = spec.startsWith(".") ? path.resolve(path.dirname(fromFile), spec) : path.join(modules, spec);
+  return base + ".d.ts";
+}
+
+function declaration(file) {
+  if (declarations.has(file)) return declarations.get(file);
+  let text;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    declarations.set(file, null);
+    return null;
+  }
+  const imports = {};
+  for (const m of text.matchAll(/^import \{ ([^}]+) \} from "([^"]+)";$/gm)) {
+    for (const name of m[1].split(",").map((n) => n.trim())) imports[name] = resolveImport(file, m[2]);
+  }
+  const body = /^export interface \w+[^{]*\{\n([\s\S]*?)^\}$/m.exec(text);
+  if (!body) {
+    declarations.set(file, null);  // a type alias (Quantity, IntOrString, Time): a scalar
+    return null;
+  }
+  const props = {};
+  const lines = body[1].replace(/^\s*\/\*\*[\s\S]*?\*\/\n/gm, "").split("\n");
+  let current = null;
+  for (const line of lines) {
+    const m = /^ {4}"([^"]+)"\??: (.*)$/.exec(line);
+    if (m) {
+      current = m[1];
+      props[current] = m[2];
+    } else if (current && line.trim()) {
+      props[current] += " " + line.trim();
+    }
+  }
+  const decl = { props, imports };
+  declarations.set(file, decl);
+  return decl;
+}
+
+// The declaration file an object-valued type text points to, and whether it is a list or map.
+function typeTarget(decl, typeText) {
+  let t = typeText.replace(/;$/, "").trim();
+  let shape = "object";
+  let m;
+  if ((m = /^Array<(\w+)>$/.exec(t))) {
+    shape = "array";
+    t = m[1];
+  } else if ((m = /^\{ \[key: string\]: (\w+); \}$/.exec(t))) {
+    shape = "map";
+    t = m[1];
+  }
+  return decl.imports[t] ? { shape, file: decl.imports[t] } : null;
+}
+
+function unknownFields(data, file, where) {
+  const decl = declaration(file);
+  if (!decl || !data || typeof data !== "object" || Array.isArray(data)) return [];
+  const problems = [];
+  for (const [key, value] of Object.entries(data)) {
+    if (!(key in decl.props)) {
+      problems.push(`${where}/${key}: unknown field`);
+      continue;
+    }
+    const target = typeTarget(decl, decl.props[key]);
+    if (!target) continue;
+    if (target.shape === "array" && Array.isArray(value)) {
+      value.forEach((v, i) => problems.push(...unknownFields(v, target.file, `${where}/${key}/${i}`)));
+    } else if (target.shape === "map" && value && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) problems.push(...unknownFields(v, target.file, `${where}/${key}/${k}`));
+    } else {
+      problems.push(...unknownFields(value, target.file, `${where}/${key}`));
+    }
+  }
+  return problems;
+}
+
 function coreModel(apiVersion, kind) {
   try {
     return require(path.join(modules, "kubernetes-models", apiVersion))[kind];
@@ -99,11 +183,15 @@ function validateObject(obj, where, file) {
   if (apiVersion === "serving.kserve.io/v1beta1" && kind === "InferenceService") {
     const validate = isvcValidator();
     if (!validate(obj)) problems.push(...ajvErrors(`${where} `, validate.errors));
+    // The CRD leaves metadata to the API server's ObjectMeta.
+    const objectMeta = path.join(modules, "@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta.d.ts");
+    problems.push(...unknownFields(obj.metadata, objectMeta, `${where}/metadata`));
     return problems;
   }
   const Model = coreModel(apiVersion, kind);
   if (!Model) return [...problems, `${where}: no schema for ${apiVersion} ${kind}`];
   problems.push(...modelErrors(Model, obj, where));
+  problems.push(...unknownFields(obj, path.join(modules, "kubernetes-models", apiVersion, `${kind}.d.ts`), where));
   if (kind === "Deployment") {
     const podSpec = obj.spec && obj.spec.template && obj.spec.template.spec;
     problems.push(...podSpecErrors(podSpec, `${where} spec.template.spec`));

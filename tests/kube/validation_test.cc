@@ -222,3 +222,15 @@ TEST_CASE("Kubernetes name syntaxes") {
   CHECK(is_label_value("1.4.2"));
   CHECK_FALSE(is_label_value("-x"));
 }
+
+TEST_CASE("--format takes yaml or json") {
+  CHECK(parse_format("yaml") == Format::yaml);
+  CHECK(parse_format("json") == Format::json);
+  try {
+    parse_format("YAML");
+    FAIL("accepted");
+  } catch (const stowage::InputError& e) {
+    CHECK(contains(e.what(), "--format \"YAML\""));
+    CHECK(contains(e.what(), "use --format yaml or --format json"));
+  }
+}
