@@ -42,7 +42,12 @@ std::string_view layer_media_type(Compression c);
 // finishes `out`.
 std::unique_ptr<ByteSink> make_compressor(const CompressionOptions& options, ByteSink& out);
 
+// The compression of a layer media type (OCI tar/tar+gzip/tar+zstd, Docker gzip); throws
+// Error for any other media type.
+Compression layer_compression(std::string_view layer_media_type);
+
 // Decompresses a layer blob of any supported media type into `out` (for reading layers back).
+// finish() throws Error when the compressed stream is truncated; write() when it is corrupt.
 std::unique_ptr<ByteSink> make_decompressor(std::string_view layer_media_type, ByteSink& out);
 
 }  // namespace stowage::layers

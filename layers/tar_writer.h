@@ -8,11 +8,16 @@
 //     over 8 GiB), and then with no time or process-dependent content.
 // Callers must add entries in bytewise path order with parents first; the writer checks this
 // and throws rather than produce an archive that depends on the caller's iteration order.
+// Paths and symlink targets must be valid UTF-8: they are stored as UTF-8 whatever the
+// process locale, so the same tree gives the same bytes everywhere.
+// The archive ends after the two zero blocks (no padding to a 10 KiB record), as Go's
+// archive/tar and therefore most OCI tooling write it.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "layers/compressor.h"
@@ -41,7 +46,11 @@ struct TarEntry {
   std::int64_t size = 0;
   // For files: the host file to stream. Its size must not change while it is read.
   std::filesystem::path source;
-  // For symlinks: the target, kept as it is. For hard links: the archive path linked to.
+  // For files: in-memory content (generated files), used instead of `source`; its size must
+  // equal `size`.
+  std::optional<std::string> content;
+  // For symlinks: the target, kept as it is. For hard links: the archive path linked to, which
+  // must be a regular file added earlier.
   std::string link_target;
 };
 

@@ -1,0 +1,142 @@
+#include "layers/oci_layout.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include <cerrno>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/file.h"
+
+namespace stowage::layers {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kLayoutFile = "oci-layout";
+constexpr std::string_view kLayoutContent = R"({"imageLayoutVersion":"1.0.0"})";
+
+InputError not_a_layout(const fs::path& dir, const std::string& why) {
+  return InputError(dir.string() + " is not an OCI image layout: " + why,
+                    "give a directory written by stowage, skopeo or another OCI tool");
+}
+
+void check_layout(const fs::path& dir) {
+  fs::path marker = dir / kLayoutFile;
+  std::error_code ec;
+  if (!fs::is_regular_file(marker, ec))
+    throw not_a_layout(dir, "no oci-layout file");
+  auto j = nlohmann::json::parse(read_file(marker), nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("imageLayoutVersion") ||
+      !j["imageLayoutVersion"].is_string()) {
+    throw not_a_layout(dir, "oci-layout is malformed");
+  }
+  if (j["imageLayoutVersion"] != "1.0.0") {
+    throw not_a_layout(
+        dir, "unsupported imageLayoutVersion " + j["imageLayoutVersion"].get<std::string>());
+  }
+  if (!fs::is_regular_file(dir / "index.json", ec))
+    throw not_a_layout(dir, "no index.json");
+}
+
+std::string ref_name(const Descriptor& d) {
+  auto it = d.annotations.find(std::string(kRefNameAnnotation));
+  return it == d.annotations.end() ? std::string() : it->second;
+}
+
+std::string list_tags(const Index& index) {
+  std::string out;
+  for (const auto& d : index.manifests) {
+    std::string name = ref_name(d);
+    out += (out.empty() ? "" : ", ") + (name.empty() ? "(untagged " + d.digest.str() + ")" : name);
+  }
+  return out.empty() ? "none" : out;
+}
+
+// Serialises read-modify-write cycles of index.json between processes.
+class LayoutLock {
+ public:
+  explicit LayoutLock(const fs::path& dir)
+      : fd_(::open((dir / kLayoutFile).c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (!fd_)
+      throw Error("cannot open " + (dir / kLayoutFile).string() + ": " + errno_text(errno));
+    while (::flock(fd_.get(), LOCK_EX) != 0) {
+      if (errno != EINTR)
+        throw Error("cannot lock " + dir.string() + ": " + errno_text(errno));
+    }
+  }
+
+ private:
+  UniqueFd fd_;  // closing it releases the lock
+};
+
+}  // namespace
+
+OciLayout::OciLayout(fs::path dir) : dir_(std::move(dir)), blobs_(dir_) {}
+
+OciLayout OciLayout::open(const fs::path& dir) {
+  check_layout(dir);
+  OciLayout layout(dir);
+  layout.index();  // refuse an unreadable index.json now rather than later
+  return layout;
+}
+
+OciLayout OciLayout::open_or_create(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(dir / kLayoutFile, ec))
+    return open(dir);
+  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+    throw InputError(dir.string() + " exists and is not an OCI image layout",
+                     "choose an empty or new directory for the output");
+  }
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw Error("cannot create " + dir.string() + ": " + ec.message());
+  OciLayout layout(dir);  // creates blobs/sha256
+  write_file_atomically(dir / "index.json", to_json(Index{}));
+  // oci-layout last: a directory without it is never mistaken for a complete layout.
+  write_file_atomically(dir / kLayoutFile, kLayoutContent);
+  return layout;
+}
+
+Index OciLayout::index() const {
+  fs::path path = dir_ / "index.json";
+  try {
+    return parse_index(read_file(path));
+  } catch (const Error& e) {
+    throw InputError(path.string() + ": " + e.reason(), "the layout is damaged; rebuild it");
+  }
+}
+
+Descriptor OciLayout::find(const std::string& tag) const {
+  Index idx = index();
+  if (tag.empty()) {
+    if (idx.manifests.size() == 1)
+      return idx.manifests.front();
+    throw InputError(dir_.string() + " holds " + std::to_string(idx.manifests.size()) +
+                         " images; name one (tags: " + list_tags(idx) + ")",
+                     "use oci:DIR:TAG");
+  }
+  for (const auto& d : idx.manifests) {
+    if (ref_name(d) == tag)
+      return d;
+  }
+  throw InputError(
+      "no image tagged \"" + tag + "\" in " + dir_.string() + " (tags: " + list_tags(idx) + ")",
+      "use one of the tags present");
+}
+
+void OciLayout::tag(const Descriptor& manifest, const std::string& tag) const {
+  if (tag.empty())
+    throw InputError("an image in an OCI layout needs a non-empty tag");
+  LayoutLock lock(dir_);
+  Index idx = index();
+  std::erase_if(idx.manifests, [&](const Descriptor& d) { return ref_name(d) == tag; });
+  Descriptor entry = manifest;
+  entry.annotations[std::string(kRefNameAnnotation)] = tag;
+  idx.manifests.push_back(std::move(entry));
+  write_file_atomically(dir_ / "index.json", to_json(idx));
+}
+
+}  // namespace stowage::layers
