@@ -6,10 +6,10 @@
 #include <string_view>
 
 #include "core/error.h"
-#include "kube/names.h"
-#include "kube/quantity.h"
 #include "kube/sizing.h"
 #include "layers/digest.h"
+#include "recipes/names.h"
+#include "recipes/quantity.h"
 
 namespace stowage::kube {
 namespace {
@@ -20,22 +20,27 @@ constexpr long double kGi = 0x1p30L;
 constexpr std::int64_t kDefaultUid = 65532;
 constexpr std::string_view kDefaultCacheDir = "/cache";
 
-// Where `path` was written, or the nearest enclosing field that was, or just the file.
-std::optional<SourceLocation> locate(const recipes::Recipe& recipe, std::string path) {
-  while (!path.empty()) {
-    if (auto it = recipe.locations.find(path); it != recipe.locations.end())
-      return it->second;
-    const std::size_t cut = path.find_last_of(".[");
-    path.resize(cut == std::string::npos ? 0 : cut);
-  }
-  if (recipe.file.empty())
-    return std::nullopt;
-  return SourceLocation{recipe.file.string(), 0, 0};
+using recipes::is_dns1123_label;
+using recipes::is_dns1123_subdomain;
+using recipes::is_label_key;
+using recipes::is_label_value;
+using recipes::parse_quantity;
+using recipes::suggest_quantity;
+
+// RFC 1035 label: a DNS-1123 label starting with a letter, as Service names must be.
+bool is_dns1035_label(std::string_view name) {
+  return is_dns1123_label(name) && name.front() >= 'a' && name.front() <= 'z';
+}
+
+// `bytes` as a whole number of Mi, rounded down, at least 1Mi.
+std::string mebibytes(long double bytes) {
+  const long double mi = std::floor(bytes / 0x1p20L);
+  return std::to_string(mi < 1 ? 1 : static_cast<long long>(mi)) + "Mi";
 }
 
 [[noreturn]] void refuse(const recipes::Recipe& recipe, const std::string& field,
                          const std::string& what, const std::string& hint) {
-  throw InputError(field + ": " + what, hint, locate(recipe, field));
+  throw InputError(field + ": " + what, hint, recipe.where(field));
 }
 
 void check_image(const std::string& image) {
@@ -149,7 +154,7 @@ void resolve_gpu(const recipes::Recipe& recipe, const ManifestInputs& inputs, Se
            std::to_string(s.gpu) + " GPU(s) requested but the recipe sets no CUDA version",
            "set cuda: \"12.4\" (the image's CUDA version), or remove deploy.gpu for CPU only");
   }
-  if (!is_qualified_name(d.gpu_resource) || d.gpu_resource.find('/') == std::string::npos) {
+  if (!is_label_key(d.gpu_resource) || d.gpu_resource.find('/') == std::string::npos) {
     refuse(recipe, "deploy.gpu_resource",
            "\"" + d.gpu_resource + "\" is not an extended resource name",
            "write a domain-qualified name such as nvidia.com/gpu");
@@ -250,7 +255,7 @@ void resolve_names(const recipes::Recipe& recipe, const ManifestInputs& inputs, 
   }
   s.pull_secrets = d.image_pull_secrets;
   for (const auto& [key, value] : d.node_selector) {
-    if (!is_qualified_name(key)) {
+    if (!is_label_key(key)) {
       refuse(recipe, "deploy.node_selector." + key, "\"" + key + "\" is not a label key",
              "use [prefix/]name, e.g. cloud.google.com/gke-accelerator");
     }

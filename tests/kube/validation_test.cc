@@ -5,8 +5,6 @@
 
 #include "core/error.h"
 #include "kube/manifests.h"
-#include "kube/names.h"
-#include "kube/quantity.h"
 #include "tests/kube/fixtures.h"
 #include "tests/support/temp_dir.h"
 
@@ -184,43 +182,6 @@ TEST_CASE("GPUs without a driver requirement are the caller's error, not the use
     CHECK(contains(e.what(), "CUDA 12.4"));
   }
   CHECK_FALSE(fs::exists(tmp / "k8s"));
-}
-
-TEST_CASE("Kubernetes quantities") {
-  CHECK(parse_quantity("16Gi") == Approx(16.0L * 1024 * 1024 * 1024));
-  CHECK(parse_quantity("500m") == Approx(0.5));
-  CHECK(parse_quantity("1.5") == Approx(1.5));
-  CHECK(parse_quantity("2e3") == Approx(2000));
-  CHECK(parse_quantity("1E-3") == Approx(0.001));
-  CHECK(parse_quantity("128974848") == Approx(128974848));
-  CHECK(parse_quantity(".5") == Approx(0.5));
-  for (const char* bad : {"16GB", "16gi", "", "Gi", "1.2.3", "16 Gi", "1e", "1e1.5", "0x10"}) {
-    INFO(bad);
-    CHECK_FALSE(parse_quantity(bad));
-  }
-  CHECK(suggest_quantity("16GB") == "16Gi");
-  CHECK(suggest_quantity("512mb") == "512Mi");
-  CHECK(suggest_quantity("2 GiB") == "2Gi");
-  CHECK(suggest_quantity("many") == "");
-}
-
-TEST_CASE("Kubernetes name syntaxes") {
-  CHECK(is_dns1123_label("ml-serving"));
-  CHECK(is_dns1123_label("0abc"));
-  CHECK_FALSE(is_dns1123_label("-abc"));
-  CHECK_FALSE(is_dns1123_label("abc-"));
-  CHECK_FALSE(is_dns1123_label("a.b"));
-  CHECK_FALSE(is_dns1035_label("0abc"));
-  CHECK(is_dns1123_subdomain("regcred.example"));
-  CHECK_FALSE(is_dns1123_subdomain("a..b"));
-  CHECK(is_qualified_name("nvidia.com/gpu"));
-  CHECK(is_qualified_name("kubernetes.io/hostname"));
-  CHECK(is_qualified_name("Simple_Key.1"));
-  CHECK_FALSE(is_qualified_name("nvidia.com/"));
-  CHECK_FALSE(is_qualified_name("Nvidia.com/gpu"));
-  CHECK(is_label_value(""));
-  CHECK(is_label_value("1.4.2"));
-  CHECK_FALSE(is_label_value("-x"));
 }
 
 TEST_CASE("--format takes yaml or json") {
