@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <list>
 #include <string_view>
 
@@ -32,6 +33,32 @@ std::string extension(Format format) {
 }
 
 }  // namespace
+
+NodeRequirements node_requirements(std::string cuda_version, std::string_view driver) {
+  NodeRequirements r{std::move(cuda_version), 0, 0, 0};
+  int* parts[] = {&r.min_driver_major, &r.min_driver_minor, &r.min_driver_revision};
+  std::size_t index = 0;
+  std::string_view rest = driver;
+  while (true) {
+    const std::size_t dot = rest.find('.');
+    const std::string_view part = rest.substr(0, dot);
+    int value = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+    if (index == 3 || part.empty() || ec != std::errc() || end != part.data() + part.size()) {
+      throw Error("\"" + std::string(driver) + "\" is not an NVIDIA driver version",
+                  "expected MAJOR[.MINOR[.REVISION]], e.g. 550.54.14");
+    }
+    *parts[index++] = value;
+    if (dot == std::string_view::npos)
+      break;
+    rest = rest.substr(dot + 1);
+  }
+  if (r.min_driver_major <= 0) {
+    throw Error("\"" + std::string(driver) + "\" is not an NVIDIA driver version",
+                "expected MAJOR[.MINOR[.REVISION]], e.g. 550.54.14");
+  }
+  return r;
+}
 
 Format parse_format(std::string_view text) {
   if (text == "yaml")

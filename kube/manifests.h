@@ -36,6 +36,12 @@ struct NodeRequirements {
   int min_driver_revision = 0;  // 14; 0 = any revision of major.minor
 };
 
+// NodeRequirements from a driver version as the knowledge base writes it ("550.54.14",
+// "525.60.13", "580"): 1 to 3 dot-separated decimal numbers, missing parts 0. The builder
+// passes recipes::DriverRequirement::toolkit_minimum (or `minimum` when that is empty).
+// Throws Error when `driver` is not such a version (the knowledge base's data is wrong).
+NodeRequirements node_requirements(std::string cuda_version, std::string_view driver);
+
 struct ManifestInputs {
   // "REPO[:TAG]@sha256:<64 hex>", as `stowage build --push` prints it. Required.
   std::string image;

@@ -195,3 +195,20 @@ TEST_CASE("--format takes yaml or json") {
     CHECK(contains(e.what(), "use --format yaml or --format json"));
   }
 }
+
+TEST_CASE("node requirements from a driver version string") {
+  const NodeRequirements r = node_requirements("12.4", "550.54.14");
+  CHECK(r.cuda_version == "12.4");
+  CHECK(r.min_driver_major == 550);
+  CHECK(r.min_driver_minor == 54);
+  CHECK(r.min_driver_revision == 14);
+  const NodeRequirements leading_zero = node_requirements("12.5", "555.42.02");
+  CHECK(leading_zero.min_driver_revision == 2);
+  const NodeRequirements major_only = node_requirements("13.0", "580");
+  CHECK(major_only.min_driver_major == 580);
+  CHECK(major_only.min_driver_minor == 0);
+  for (const char* bad : {"", "550.", "550.54.14.1", "r550", "550.x", ".54", "0"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(node_requirements("12.4", bad), stowage::Error);
+  }
+}
