@@ -1,8 +1,11 @@
 #include "kube/manifests.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -432,4 +435,38 @@ TEST_CASE("rewriting a directory removes objects that are no longer generated") 
   CHECK(names.count("poddisruptionbudget.yaml") == 0);
   CHECK(names.count("README.md") == 1);  // not ours: left alone
   CHECK(names.count("deployment.yaml") == 1);
+}
+
+TEST_CASE("a write that fails part-way leaves the previous manifests as they were") {
+  TempDir tmp;
+  auto earlier = cpu_recipe();
+  generate_manifests(earlier, cpu_inputs(), Format::yaml, tmp / "k8s");
+  std::map<std::string, std::string> before;
+  for (const auto& f : files_in(tmp / "k8s"))
+    before[f.filename().string()] = stowage::read_file(f);
+
+  // A real I/O failure: cap the size of files this process may write, so the small files
+  // succeed and the Deployment (several KB) fails with EFBIG.
+  const auto files = render_manifests(gpu_recipe(), gpu_inputs(), Format::yaml);
+  struct rlimit saved {};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit capped = saved;
+  capped.rlim_cur = 1500;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &capped) == 0);
+  bool failed = false;
+  try {
+    write_manifests(tmp / "k8s", files);
+  } catch (const stowage::Error& e) {
+    failed = std::string(e.what()).find("File too large") != std::string::npos;
+    INFO(e.what());
+  }
+  setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, old_handler);
+  CHECK(failed);
+
+  std::map<std::string, std::string> after;
+  for (const auto& f : files_in(tmp / "k8s"))
+    after[f.filename().string()] = stowage::read_file(f);
+  CHECK(after == before);
 }
