@@ -18,7 +18,10 @@ const YAML = require(path.join(modules, "yaml"));
 const Ajv = require(path.join(modules, "ajv"));
 const { ObjectMeta } = require(path.join(modules, "@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta"));
 
-// CRD schemas are OpenAPI v3 with Kubernetes extensions; JSON Schema needs two adjustments.
+// A CRD schema as ajv reads it, with one change: an object that declares its properties
+// refuses others (unless the CRD says x-kubernetes-preserve-unknown-fields), as the API
+// server's strict field validation does. The x-kubernetes-* keywords themselves are ignored
+// (strict: false), and so are formats such as int32 (validateFormats: false).
 function strictify(schema) {
   if (Array.isArray(schema)) return schema.map(strictify);
   if (!schema || typeof schema !== "object") return schema;
