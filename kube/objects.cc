@@ -1,5 +1,6 @@
 #include "kube/objects.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "kube/sizing.h"
@@ -323,7 +324,7 @@ KubeObject inference_service(const Settings& s) {
     predictor["scaleTarget"] = s.autoscale->cpu;
   } else {
     predictor["minReplicas"] = s.replicas;
-    predictor["maxReplicas"] = s.replicas;
+    predictor["maxReplicas"] = std::max(s.replicas, 1);  // KServe refuses a maximum of 0
   }
   json isvc = object("serving.kserve.io/v1beta1", "InferenceService", s);
   // A plain Deployment under KServe's control: every field above keeps its meaning, and no
