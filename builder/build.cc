@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "builder/build_history.h"
+#include "builder/deploy_manifests.h"
 #include "builder/layer_cache.h"
 #include "builder/source_revision.h"
 #include "core/error.h"
@@ -225,6 +226,15 @@ BuildResult build(const BuildOptions& options) {
   };
   registry::Client client(options.registry);
   PreparedBuild prepared = prepare(options, client);
+  if (!options.push.empty() && !options.manifests.empty()) {
+    // Bad deploy settings are refused now, not after minutes of building and pushing.
+    kube::ManifestInputs probe;
+    probe.image = registry::Reference::parse(options.push).name() + "@" + layers::Digest::of("").str();
+    if (prepared.resolution.driver) {
+      probe.node = kube::node_requirements(prepared.resolution.cuda, prepared.resolution.driver->minimum);
+    }
+    kube::render_manifests(prepared.recipe, probe, options.manifests_format);
+  }
   CacheLayout cache(cache_root(options));
   remove_stale_temporaries(cache.root / "blobs" / "sha256");
   const int threads = effective_threads(options.threads);
@@ -377,6 +387,20 @@ BuildResult build(const BuildOptions& options) {
     }
     result.push = registry::push_image(client, target, {result.manifest_json, result.config_json},
                                        sources, options.push_options);
+    if (!options.manifests.empty()) {
+      ManifestRequest request;
+      request.image = result.push->reference.str();
+      for (const auto& l : manifest.layers) request.image_bytes += l.size;
+      request.model_bytes = 0;
+      for (const auto& l : result.layers) {
+        if (l.layer_class == LayerClass::model) request.model_bytes += l.bytes;
+      }
+      request.format = options.manifests_format;
+      request.dir = options.manifests;
+      for (const auto& f : write_deploy_manifests(prepared.recipe, prepared.resolution, request)) {
+        result.manifest_files.push_back(f.name);
+      }
+    }
   }
   return result;
 }

@@ -23,6 +23,7 @@
 #include "builder/layer_plan.h"
 #include "layers/compressor.h"
 #include "layers/image.h"
+#include "kube/manifests.h"
 #include "recipes/knowledge.h"
 #include "recipes/recipe.h"
 #include "registry/client.h"
@@ -41,6 +42,10 @@ struct BuildOptions {
   registry::ClientOptions registry;  // how registries are reached (TLS, plain HTTP, retries)
   std::string push;                  // reference to push to; empty = do not push
   registry::PushOptions push_options;
+  // With a push: where to write Kubernetes manifests pinned to the pushed digest
+  // (empty = none), and in which format.
+  std::filesystem::path manifests;
+  kube::Format manifests_format = kube::Format::yaml;
   // Called with one human-readable line per step (for --progress); may be empty.
   std::function<void(const std::string&)> progress;
 };
@@ -67,6 +72,7 @@ struct BuildResult {
   std::filesystem::path layout;     // the OCI layout written, if any
   std::string tag;
   std::optional<registry::PushReport> push;  // when pushed
+  std::vector<std::string> manifest_files;   // written into options.manifests
 };
 
 // The plan of a build, without producing anything.

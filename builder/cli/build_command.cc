@@ -7,6 +7,7 @@
 #include "builder/cli/commands.h"
 #include "builder/cli/registry_flags.h"
 #include "builder/cli/report.h"
+#include "core/error.h"
 #include "recipes/layer_class.h"
 
 namespace stowage::cli {
@@ -21,6 +22,8 @@ struct BuildFlags {
   std::string platform = "linux/amd64";
   int threads = 0;
   std::string push;
+  std::string manifests;
+  std::string format = "yaml";
   std::int64_t chunk_size = 0;
   RegistryFlags registry;
 };
@@ -49,6 +52,7 @@ nlohmann::json result_json(const builder::BuildResult& r) {
     j["tag"] = r.tag;
   }
   if (r.push) j["push"] = nlohmann::json::parse(registry::to_json(*r.push));
+  if (!r.manifest_files.empty()) j["manifests"] = r.manifest_files;
   return j;
 }
 
@@ -58,6 +62,12 @@ void run_build(const BuildFlags& f, const GlobalFlags& g) {
   // Pushing alone writes no layout, so a registry base's layers are never downloaded.
   options.output = !f.output.empty() ? f.output : f.push.empty() ? "stowage-out/image" : "";
   options.push = f.push;
+  if (!f.manifests.empty() && f.push.empty()) {
+    throw InputError("--manifests needs --push", "manifests pin the pushed image by digest; "
+                     "for an image pushed earlier use `stowage manifests --image REF@sha256:…`");
+  }
+  if (!f.push.empty()) options.manifests = f.manifests.empty() ? "stowage-out/k8s" : f.manifests;
+  options.manifests_format = kube::parse_format(f.format);
   options.registry = client_options(f.registry);
   options.push_options.chunk_size = f.chunk_size;
   options.push_options.progress = upload_progress_printer(g.progress);
@@ -85,6 +95,11 @@ void run_build(const BuildFlags& f, const GlobalFlags& g) {
     }
     fmt::print(stderr, "stowage: pushed {} uploaded, {} blobs already present, {} mounted\n",
                human_bytes(r.push->bytes_uploaded()), present, mounted);
+    if (!r.manifest_files.empty()) {
+      fmt::print(stderr, "stowage: wrote {} Kubernetes manifests to {} (kubectl apply -k {})\n",
+                 r.manifest_files.size(), f.manifests.empty() ? "stowage-out/k8s" : f.manifests,
+                 f.manifests.empty() ? "stowage-out/k8s" : f.manifests);
+    }
     // The contract: the pinned reference is the last line of stdout.
     fmt::print("{}\n", r.push->reference.str());
   }
@@ -109,6 +124,11 @@ void add_build_command(CLI::App& app, GlobalFlags& global) {
   cmd->add_option("--threads", flags->threads, "Worker threads (0: one per core)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--push", flags->push, "Push the image to this reference (REPO[:TAG])");
+  cmd->add_option("--manifests", flags->manifests,
+                  "With --push: write Kubernetes manifests here (default: stowage-out/k8s)");
+  cmd->add_option("--format", flags->format, "Manifest format: yaml or json")
+      ->check(CLI::IsMember({"yaml", "json"}))
+      ->capture_default_str();
   cmd->add_option("--chunk-size", flags->chunk_size,
                   "Upload blobs in requests of at most this many bytes (0: one request)")
       ->check(CLI::NonNegativeNumber);

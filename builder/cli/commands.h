@@ -18,5 +18,6 @@ void add_frameworks_command(CLI::App& app, GlobalFlags& flags);
 void add_doctor_command(CLI::App& app, GlobalFlags& flags);
 void add_push_command(CLI::App& app, GlobalFlags& flags);
 void add_inspect_command(CLI::App& app, GlobalFlags& flags);
+void add_manifests_command(CLI::App& app);
 
 }  // namespace stowage::cli
