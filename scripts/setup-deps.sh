@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(
   cmake ninja-build g++ pkg-config git
   libarchive-dev libssl-dev libcurl4-openssl-dev libzstd-dev zlib1g-dev zstd tar
-  nlohmann-json3-dev libyaml-cpp-dev catch2 libcli11-dev libfmt-dev
+  nlohmann-json3-dev libyaml-cpp-dev catch2 libcli11-dev libfmt-dev libtomlplusplus-dev
 )
 test_pkgs=(
   docker-registry skopeo umoci runc containerd mmdebstrap apache2-utils
