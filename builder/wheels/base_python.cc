@@ -15,8 +15,8 @@ namespace {
 
 // What the scan keeps of the paths it cares about, as the layers stack up.
 struct Seen {
-  std::set<std::string> os_py;       // "usr/lib/python3.11/os.py"
-  bool debian_dist_packages = false;  // usr/lib/python3/dist-packages exists
+  std::set<std::string> os_py;                      // "usr/lib/python3.11/os.py"
+  bool debian_dist_packages = false;                // usr/lib/python3/dist-packages exists
   std::map<std::string, std::pair<int, int>> libc;  // libc path → glibc version
   bool musl = false;
   std::pair<int, int> musl_version{0, 0};
@@ -28,7 +28,8 @@ const std::regex& os_py_pattern() {
 }
 
 bool is_libc_path(const std::string& path) {
-  static const std::regex re(R"(^(usr/)?lib(64|32)?/([^/]+-linux-gnu[^/]*/)?(libc\.so\.6|libc-2\.\d+\.so)$)");
+  static const std::regex re(
+      R"(^(usr/)?lib(64|32)?/([^/]+-linux-gnu[^/]*/)?(libc\.so\.6|libc-2\.\d+\.so)$)");
   return std::regex_match(path, re);
 }
 
@@ -36,7 +37,8 @@ bool is_libc_path(const std::string& path) {
 std::pair<int, int> musl_version_in(const std::string& installed_db) {
   static const std::regex re(R"(P:musl\nV:(\d+)\.(\d+))");
   std::smatch m;
-  if (std::regex_search(installed_db, m, re)) return {std::stoi(m[1]), std::stoi(m[2])};
+  if (std::regex_search(installed_db, m, re))
+    return {std::stoi(m[1]), std::stoi(m[2])};
   return {1, 1};  // musllinux_1_1 is the oldest any musllinux wheel targets
 }
 
@@ -44,7 +46,8 @@ void forget_under(Seen& seen, const std::string& removed) {
   auto gone = [&](const std::string& p) { return p == removed || p.starts_with(removed + "/"); };
   std::erase_if(seen.os_py, gone);
   std::erase_if(seen.libc, [&](const auto& kv) { return gone(kv.first); });
-  if (gone("usr/lib/python3/dist-packages")) seen.debian_dist_packages = false;
+  if (gone("usr/lib/python3/dist-packages"))
+    seen.debian_dist_packages = false;
 }
 
 void scan_layer(const fs::path& blob, Seen& seen) {
@@ -101,8 +104,8 @@ nlohmann::json to_json(const BasePython& b) {
 BasePython from_json(const nlohmann::json& j) {
   BasePython b;
   for (const auto& i : j.at("interpreters")) {
-    b.interpreters.push_back({i.at("version"), i.at("executable"), i.at("site_packages"),
-                              i.at("prefix")});
+    b.interpreters.push_back(
+        {i.at("version"), i.at("executable"), i.at("site_packages"), i.at("prefix")});
   }
   b.glibc_major = j.at("glibc").at(0);
   b.glibc_minor = j.at("glibc").at(1);
@@ -111,7 +114,9 @@ BasePython from_json(const nlohmann::json& j) {
   return b;
 }
 
-int version_minor(const std::string& v) { return std::stoi(v.substr(v.find('.') + 1)); }
+int version_minor(const std::string& v) {
+  return std::stoi(v.substr(v.find('.') + 1));
+}
 
 }  // namespace
 
@@ -128,7 +133,8 @@ std::pair<int, int> glibc_version_in(std::string_view bytes) {
       digits = true;
       ++i;
     }
-    if (digits) best = std::max(best, minor);
+    if (digits)
+      best = std::max(best, minor);
   }
   return best < 0 ? std::pair{0, 0} : std::pair{2, best};
 }
@@ -144,7 +150,8 @@ BasePython probe_base_python(const std::vector<fs::path>& layers, const fs::path
     }
   }
   Seen seen;
-  for (const auto& blob : layers) scan_layer(blob, seen);
+  for (const auto& blob : layers)
+    scan_layer(blob, seen);
 
   BasePython b;
   std::map<std::string, std::set<std::string>> prefixes_by_version;

@@ -12,19 +12,20 @@ namespace stowage::builder::wheels {
 
 // One CPython found in the base.
 struct BaseInterpreter {
-  std::string version;      // "3.11"
-  std::string executable;   // absolute path in the image: "/usr/bin/python3.11"
+  std::string version;     // "3.11"
+  std::string executable;  // absolute path in the image: "/usr/bin/python3.11"
   // Where installed packages go, image-relative: Debian's python3 reads
-  // usr/local/lib/python3.11/dist-packages; python.org builds usr/local/lib/python3.11/site-packages.
+  // usr/local/lib/python3.11/dist-packages; python.org builds
+  // usr/local/lib/python3.11/site-packages.
   std::string site_packages;
   std::string prefix;  // "usr/local": scripts go to <prefix>/bin, headers to <prefix>/include
 };
 
 struct BasePython {
   std::vector<BaseInterpreter> interpreters;  // sorted by version
-  int glibc_major = 0;  // 0 = no glibc found
+  int glibc_major = 0;                        // 0 = no glibc found
   int glibc_minor = 0;
-  int musl_major = 0;   // 0 = no musl found
+  int musl_major = 0;  // 0 = no musl found
   int musl_minor = 0;
 };
 

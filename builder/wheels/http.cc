@@ -42,7 +42,8 @@ struct StreamState {
 std::size_t stream_to_sink(char* data, std::size_t size, std::size_t n, void* user) {
   auto* state = static_cast<StreamState*>(user);
   curl_easy_getinfo(state->curl, CURLINFO_RESPONSE_CODE, &state->status);
-  if (state->status >= 300) return size * n;  // an error page: drop it
+  if (state->status >= 300)
+    return size * n;  // an error page: drop it
   try {
     (*state->sink)(std::as_bytes(std::span(data, size * n)));
   } catch (...) {
@@ -80,9 +81,11 @@ struct HttpClient::Impl {
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "stowage");
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-    if (!options.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options.ca_file.c_str());
+    if (!options.ca_file.empty())
+      curl_easy_setopt(c, CURLOPT_CAINFO, options.ca_file.c_str());
     curl_easy_setopt(c, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
-    if (!netrc.empty()) curl_easy_setopt(c, CURLOPT_NETRC_FILE, netrc.c_str());
+    if (!netrc.empty())
+      curl_easy_setopt(c, CURLOPT_NETRC_FILE, netrc.c_str());
   }
 
   // Runs the prepared transfer with retries on connection failures and 5xx answers.
@@ -91,18 +94,21 @@ struct HttpClient::Impl {
     CURLcode code = CURLE_OK;
     long status = 0;
     for (int attempt = 0; attempt <= options.retries; ++attempt) {
-      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+      if (attempt > 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
       before_attempt();
       curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
       code = curl_easy_perform(curl.get());
       if (code == CURLE_OK) {
         curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-        if (status < 500) return status;
+        if (status < 500)
+          return status;
       } else if (!retryable(code)) {
         break;
       }
     }
-    if (code == CURLE_OK) return status;
+    if (code == CURLE_OK)
+      return status;
     throw Error("cannot fetch " + redact_url(url) + ": " +
                     (error[0] != '\0' ? std::string(error) : curl_easy_strerror(code)),
                 "check the index URL and the network");
@@ -113,7 +119,8 @@ HttpClient::HttpClient(HttpOptions options) : impl_(std::make_unique<Impl>()) {
   global_init();
   impl_->options = std::move(options);
   impl_->curl.reset(curl_easy_init());
-  if (!impl_->curl) throw Error("cannot initialise libcurl");
+  if (!impl_->curl)
+    throw Error("cannot initialise libcurl");
   if (!impl_->options.netrc.empty()) {
     impl_->netrc = impl_->options.netrc.string();
   } else if (const char* env = std::getenv("NETRC"); env != nullptr && *env != '\0') {
@@ -129,7 +136,8 @@ HttpResponse HttpClient::get(const std::string& url, const std::vector<std::stri
   Slist list;
   for (const auto& h : headers) {
     curl_slist* appended = curl_slist_append(list.get(), h.c_str());
-    if (appended == nullptr) throw Error("out of memory building HTTP headers");
+    if (appended == nullptr)
+      throw Error("out of memory building HTTP headers");
     (void)list.release();
     list.reset(appended);
   }
@@ -143,7 +151,8 @@ HttpResponse HttpClient::get(const std::string& url, const std::vector<std::stri
     response.content_type = type;
   }
   char* effective = nullptr;
-  if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective != nullptr) {
+  if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK &&
+      effective != nullptr) {
     response.url = effective;
   } else {
     response.url = url;
@@ -166,10 +175,12 @@ void HttpClient::stream(const std::string& url,
       restart();
     });
   } catch (const Error&) {
-    if (state.failure) std::rethrow_exception(state.failure);
+    if (state.failure)
+      std::rethrow_exception(state.failure);
     throw;
   }
-  if (state.failure) std::rethrow_exception(state.failure);
+  if (state.failure)
+    std::rethrow_exception(state.failure);
   if (status < 200 || status >= 300) {
     throw Error("cannot download " + redact_url(url) + ": HTTP " + std::to_string(status),
                 status == 401 || status == 403
@@ -180,16 +191,19 @@ void HttpClient::stream(const std::string& url,
 
 std::string redact_url(std::string_view url) {
   auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::string(url);
+  if (scheme == std::string_view::npos)
+    return std::string(url);
   auto authority_end = url.find_first_of("/?#", scheme + 3);
   auto at = url.substr(0, authority_end).rfind('@');
-  if (at == std::string_view::npos || at < scheme) return std::string(url);
+  if (at == std::string_view::npos || at < scheme)
+    return std::string(url);
   return std::string(url.substr(0, scheme + 3)) + "***@" + std::string(url.substr(at + 1));
 }
 
 std::string resolve_url(const std::string& base, const std::string& reference) {
   std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
-  if (!u) throw Error("out of memory parsing a URL");
+  if (!u)
+    throw Error("out of memory parsing a URL");
   if (curl_url_set(u.get(), CURLUPART_URL, base.c_str(), 0) != CURLUE_OK ||
       curl_url_set(u.get(), CURLUPART_URL, reference.c_str(), 0) != CURLUE_OK) {
     throw Error("cannot resolve the link " + redact_url(reference) + " on " + redact_url(base));

@@ -1,10 +1,11 @@
 #include "builder/wheels/lock.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cctype>
 #include <regex>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "core/file.h"
 
@@ -20,13 +21,16 @@ bool is_hex_sha256(std::string_view s) {
 }
 
 std::string trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
   return std::string(s);
 }
 
 std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -51,7 +55,9 @@ std::string url_filename(std::string_view url) {
   return percent_decode(url.substr(url.rfind('/') + 1));
 }
 
-bool is_wheel_name(std::string_view filename) { return lower(std::string(filename)).ends_with(".whl"); }
+bool is_wheel_name(std::string_view filename) {
+  return lower(std::string(filename)).ends_with(".whl");
+}
 
 // One logical line of a requirements file: continuations joined, comment removed.
 struct LogicalLine {
@@ -68,7 +74,8 @@ std::vector<LogicalLine> logical_lines(std::string_view text) {
   bool continuing = false;
   while (std::getline(in, raw)) {
     ++number;
-    if (!raw.empty() && raw.back() == '\r') raw.pop_back();
+    if (!raw.empty() && raw.back() == '\r')
+      raw.pop_back();
     // A comment starts at a '#' at the line's start or after whitespace.
     for (std::size_t i = 0; i < raw.size(); ++i) {
       if (raw[i] == '#' && (i == 0 || std::isspace(static_cast<unsigned char>(raw[i - 1])))) {
@@ -76,21 +83,26 @@ std::vector<LogicalLine> logical_lines(std::string_view text) {
         break;
       }
     }
-    if (!continuing) current = LogicalLine{"", number};
+    if (!continuing)
+      current = LogicalLine{"", number};
     bool continues = !raw.empty() && raw.back() == '\\';
-    if (continues) raw.pop_back();
+    if (continues)
+      raw.pop_back();
     current.text += raw + " ";
     continuing = continues;
-    if (!continuing) out.push_back(current);
+    if (!continuing)
+      out.push_back(current);
   }
-  if (continuing) out.push_back(current);
+  if (continuing)
+    out.push_back(current);
   return out;
 }
 
 std::vector<std::string> split_words(std::string_view s) {
   std::vector<std::string> words;
   std::istringstream in{std::string(s)};
-  for (std::string w; in >> w;) words.push_back(w);
+  for (std::string w; in >> w;)
+    words.push_back(w);
   return words;
 }
 
@@ -100,10 +112,12 @@ std::optional<std::string> option_value(const std::vector<std::string>& words, s
   for (auto name : names) {
     const std::string& w = words[i];
     if (w == name) {
-      if (i + 1 >= words.size()) return std::string();
+      if (i + 1 >= words.size())
+        return std::string();
       return words[++i];
     }
-    if (w.starts_with(std::string(name) + "=")) return w.substr(name.size() + 1);
+    if (w.starts_with(std::string(name) + "="))
+      return w.substr(name.size() + 1);
     // Short options may be glued to their value: -fDIR.
     if (name.size() == 2 && name[1] != '-' && w.starts_with(name) && w.size() > 2) {
       return w.substr(2);
@@ -142,11 +156,13 @@ Lock parse_requirements(std::string_view text, const fs::path& file, const Marke
   lock.file = file;
   fs::path base_dir = file.parent_path();
   // name [extras] rest
-  static const std::regex requirement(R"(^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$)");
+  static const std::regex requirement(
+      R"(^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$)");
   for (const auto& logical : logical_lines(text)) {
     SourceLocation where{file.string(), logical.line, 1};
     std::string line = trim(logical.text);
-    if (line.empty()) continue;
+    if (line.empty())
+      continue;
     auto fail = [&](const std::string& what, const std::string& hint) {
       throw InputError(what, hint, where);
     };
@@ -156,10 +172,12 @@ Lock parse_requirements(std::string_view text, const fs::path& file, const Marke
       for (std::size_t i = 0; i < words.size(); ++i) {
         const std::string& w = words[i];
         if (auto v = option_value(words, i, {"--index-url", "-i", "--extra-index-url"})) {
-          if (v->empty()) fail(w + " needs a URL", "");
+          if (v->empty())
+            fail(w + " needs a URL", "");
           lock.index_urls.push_back(*v);
         } else if (auto f = option_value(words, i, {"--find-links", "-f"})) {
-          if (f->empty()) fail(w + " needs a directory or URL", "");
+          if (f->empty())
+            fail(w + " needs a directory or URL", "");
           bool is_url = f->find("://") != std::string::npos;
           lock.find_links.push_back(is_url ? *f : (base_dir / *f).lexically_normal().string());
         } else if (option_value(words, i, {"--trusted-host"}) || w == "--prefer-binary" ||
@@ -196,7 +214,8 @@ Lock parse_requirements(std::string_view text, const fs::path& file, const Marke
           fail("--hash=" + value + " is not a sha256 hash",
                "stowage verifies sha256; " + lock_command_hint());
         }
-        if (!is_hex_sha256(digest)) fail("--hash=" + value + " is not 64 hex digits", "");
+        if (!is_hex_sha256(digest))
+          fail("--hash=" + value + " is not 64 hex digits", "");
         hashes.push_back(digest);
       } else if (words[i].starts_with("--")) {
         fail("unknown per-requirement option " + words[i], "only --hash is allowed after a pin");
@@ -253,13 +272,14 @@ Lock parse_requirements(std::string_view text, const fs::path& file, const Marke
       fail(spec + " is not pinned (every requirement needs ==VERSION)", lock_command_hint());
     }
     if (hashes.empty()) {
-      fail(spec + " has no --hash", "every requirement needs --hash=sha256:…; " +
-                                        lock_command_hint());
+      fail(spec + " has no --hash",
+           "every requirement needs --hash=sha256:…; " + lock_command_hint());
     }
     pkg.sha256 = hashes;
     if (!marker.empty()) {
       try {
-        if (!evaluate_marker(marker, env)) continue;
+        if (!evaluate_marker(marker, env))
+          continue;
       } catch (const InputError& e) {
         throw InputError(e.reason(), e.hint(), where);
       }
@@ -292,10 +312,12 @@ Lock parse_pylock(std::string_view text, const fs::path& file, const MarkerEnvir
   }
   if (!version->starts_with("1.")) {
     throw InputError("lock-version " + *version + " is not supported",
-                     "stowage reads PEP 751 locks of version 1.x", where_of(*doc["lock-version"].node()));
+                     "stowage reads PEP 751 locks of version 1.x",
+                     where_of(*doc["lock-version"].node()));
   }
   const toml::array* packages = doc["packages"].as_array();
-  if (packages == nullptr) return lock;
+  if (packages == nullptr)
+    return lock;
   fs::path base_dir = file.parent_path();
 
   auto string_of = [&](const toml::table& t, std::string_view key) -> std::string {
@@ -307,7 +329,8 @@ Lock parse_pylock(std::string_view text, const fs::path& file, const MarkerEnvir
     LockedFile f;
     f.url = string_of(t, "url");
     std::string path = string_of(t, "path");
-    if (!path.empty()) f.path = (base_dir / path).lexically_normal();
+    if (!path.empty())
+      f.path = (base_dir / path).lexically_normal();
     f.filename = string_of(t, "name");
     if (f.filename.empty()) {
       f.filename = !f.url.empty() ? url_filename(f.url) : f.path.filename().string();
@@ -315,7 +338,8 @@ Lock parse_pylock(std::string_view text, const fs::path& file, const MarkerEnvir
     if (f.url.empty() && path.empty()) {
       throw InputError(what + " has neither url nor path", "PEP 751 requires one of them", where);
     }
-    if (auto size = t["size"].value<std::int64_t>()) f.size = *size;
+    if (auto size = t["size"].value<std::int64_t>())
+      f.size = *size;
     if (const toml::table* hashes = t["hashes"].as_table()) {
       if (auto sha = (*hashes)["sha256"].value<std::string>()) {
         std::string digest = lower(*sha);
@@ -334,18 +358,21 @@ Lock parse_pylock(std::string_view text, const fs::path& file, const MarkerEnvir
   for (const toml::node& node : *packages) {
     const toml::table* t = node.as_table();
     SourceLocation where = where_of(node);
-    if (t == nullptr) throw InputError("packages entries must be tables", "", where);
+    if (t == nullptr)
+      throw InputError("packages entries must be tables", "", where);
     LockedPackage pkg;
     pkg.name = string_of(*t, "name");
     pkg.version = string_of(*t, "version");
     pkg.index = string_of(*t, "index");
     pkg.where = where;
-    if (pkg.name.empty()) throw InputError("a package has no name", "", where);
+    if (pkg.name.empty())
+      throw InputError("a package has no name", "", where);
     std::string label = "package " + pkg.name;
     std::string marker = string_of(*t, "marker");
     if (!marker.empty()) {
       try {
-        if (!evaluate_marker(marker, env)) continue;
+        if (!evaluate_marker(marker, env))
+          continue;
       } catch (const InputError& e) {
         throw InputError(e.reason(), e.hint(), where);
       }
@@ -353,7 +380,8 @@ Lock parse_pylock(std::string_view text, const fs::path& file, const MarkerEnvir
     if (const toml::array* wheel_list = (*t)["wheels"].as_array()) {
       for (const toml::node& w : *wheel_list) {
         const toml::table* wt = w.as_table();
-        if (wt == nullptr) throw InputError(label + ": wheels entries must be tables", "", where_of(w));
+        if (wt == nullptr)
+          throw InputError(label + ": wheels entries must be tables", "", where_of(w));
         pkg.files.push_back(read_file_entry(*wt, where_of(w), label + " wheel"));
       }
     } else if (const toml::table* archive = (*t)["archive"].as_table()) {
@@ -367,9 +395,10 @@ Lock parse_pylock(std::string_view text, const fs::path& file, const MarkerEnvir
       pkg.direct_url = true;
       pkg.files.push_back(f);
     } else {
-      std::string kind = (*t)["sdist"] ? "an sdist" : (*t)["vcs"] ? "a VCS checkout"
-                                                     : (*t)["directory"] ? "a source directory"
-                                                                         : "no file";
+      std::string kind = (*t)["sdist"]       ? "an sdist"
+                         : (*t)["vcs"]       ? "a VCS checkout"
+                         : (*t)["directory"] ? "a source directory"
+                                             : "no file";
       throw InputError(label + " is locked as " + kind + " only",
                        "stowage installs wheels only, since building from source runs the "
                        "package's build backend; lock a version that has wheels",

@@ -33,13 +33,13 @@ struct LockedFile {
 };
 
 struct LockedPackage {
-  std::string name;                  // as written ("Torch_Vision")
-  std::string version;               // "2.5.1+cu124"
-  std::vector<std::string> sha256;   // requirements: accepted digests of any of its files
-  std::vector<LockedFile> files;     // pylock / direct URL: the files the lock names
-  bool direct_url = false;           // installed from a URL the lock gives (PEP 610 applies)
-  std::string index;                 // pylock: the index the package came from, if stated
-  SourceLocation where;              // the line that pins it
+  std::string name;                 // as written ("Torch_Vision")
+  std::string version;              // "2.5.1+cu124"
+  std::vector<std::string> sha256;  // requirements: accepted digests of any of its files
+  std::vector<LockedFile> files;    // pylock / direct URL: the files the lock names
+  bool direct_url = false;          // installed from a URL the lock gives (PEP 610 applies)
+  std::string index;                // pylock: the index the package came from, if stated
+  SourceLocation where;             // the line that pins it
 };
 
 struct Lock {

@@ -14,7 +14,8 @@ namespace {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -39,7 +40,8 @@ long read_number(std::string_view s, std::size_t& i) {
 }
 
 void skip_separator(std::string_view s, std::size_t& i) {
-  if (i < s.size() && (s[i] == '.' || s[i] == '-' || s[i] == '_')) ++i;
+  if (i < s.size() && (s[i] == '.' || s[i] == '-' || s[i] == '_'))
+    ++i;
 }
 
 bool take(std::string_view s, std::size_t& i, std::string_view word) {
@@ -53,15 +55,19 @@ bool take(std::string_view s, std::size_t& i, std::string_view word) {
 std::optional<Version> parse_version(std::string_view text) {
   std::string s = lower(text);
   std::size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  if (i < s.size() && s[i] == 'v') ++i;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
+    ++i;
+  if (i < s.size() && s[i] == 'v')
+    ++i;
   Version v;
-  if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+  if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i])))
+    return std::nullopt;
   long first = read_number(s, i);
   if (i < s.size() && s[i] == '!') {
     v.epoch = first;
     ++i;
-    if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+    if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i])))
+      return std::nullopt;
     first = read_number(s, i);
   }
   v.release.push_back(first);
@@ -69,12 +75,19 @@ std::optional<Version> parse_version(std::string_view text) {
     ++i;
     v.release.push_back(read_number(s, i));
   }
-  while (!v.release.empty() && v.release.size() > 1 && v.release.back() == 0) v.release.pop_back();
+  while (!v.release.empty() && v.release.size() > 1 && v.release.back() == 0)
+    v.release.pop_back();
   std::size_t save = i;
   skip_separator(s, i);
   int kind = -1;
-  for (auto [word, k] : {std::pair{"alpha", 0}, {"beta", 1}, {"preview", 2}, {"pre", 2},
-                         {"rc", 2}, {"a", 0}, {"b", 1}, {"c", 2}}) {
+  for (auto [word, k] : {std::pair{"alpha", 0},
+                         {"beta", 1},
+                         {"preview", 2},
+                         {"pre", 2},
+                         {"rc", 2},
+                         {"a", 0},
+                         {"b", 1},
+                         {"c", 2}}) {
     if (take(s, i, word)) {
       kind = k;
       break;
@@ -111,8 +124,10 @@ std::optional<Version> parse_version(std::string_view text) {
     std::replace(v.local.begin(), v.local.end(), '_', '.');
     i = s.size();
   }
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  if (i != s.size()) return std::nullopt;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
+    ++i;
+  if (i != s.size())
+    return std::nullopt;
   return v;
 }
 
@@ -131,13 +146,17 @@ int compare_parsed(const Version& a, const Version& b) {
   for (std::size_t k = 0; k < n; ++k) {
     long x = k < a.release.size() ? a.release[k] : 0;
     long y = k < b.release.size() ? b.release[k] : 0;
-    if (x != y) return x < y ? -1 : 1;
+    if (x != y)
+      return x < y ? -1 : 1;
   }
-  if (a.epoch != b.epoch) return a.epoch < b.epoch ? -1 : 1;
+  if (a.epoch != b.epoch)
+    return a.epoch < b.epoch ? -1 : 1;
   auto ka = order_key(a);
   auto kb = order_key(b);
-  if (ka != kb) return ka < kb ? -1 : 1;
-  if (a.local != b.local) return a.local < b.local ? -1 : 1;
+  if (ka != kb)
+    return ka < kb ? -1 : 1;
+  if (a.local != b.local)
+    return a.local < b.local ? -1 : 1;
   return 0;
 }
 
@@ -149,7 +168,8 @@ class MarkerParser {
   bool parse() {
     bool value = parse_or();
     skip_space();
-    if (i_ != s_.size()) fail("unexpected text at \"" + std::string(s_.substr(i_)) + "\"");
+    if (i_ != s_.size())
+      fail("unexpected text at \"" + std::string(s_.substr(i_)) + "\"");
     return value;
   }
 
@@ -160,15 +180,16 @@ class MarkerParser {
   }
 
   void skip_space() {
-    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_])))
+      ++i_;
   }
 
   bool keyword(std::string_view word) {
     skip_space();
     if (s_.substr(i_).starts_with(word)) {
       std::size_t end = i_ + word.size();
-      bool boundary = end >= s_.size() || !(std::isalnum(static_cast<unsigned char>(s_[end])) ||
-                                            s_[end] == '_');
+      bool boundary = end >= s_.size() ||
+                      !(std::isalnum(static_cast<unsigned char>(s_[end])) || s_[end] == '_');
       if (boundary || !std::isalpha(static_cast<unsigned char>(word.back()))) {
         i_ = end;
         return true;
@@ -179,20 +200,23 @@ class MarkerParser {
 
   bool parse_or() {
     bool value = parse_and();
-    while (keyword("or")) value = parse_and() || value;
+    while (keyword("or"))
+      value = parse_and() || value;
     return value;
   }
 
   bool parse_and() {
     bool value = parse_atom();
-    while (keyword("and")) value = parse_atom() && value;
+    while (keyword("and"))
+      value = parse_atom() && value;
     return value;
   }
 
   bool parse_atom() {
     if (keyword("(")) {
       bool value = parse_or();
-      if (!keyword(")")) fail("missing )");
+      if (!keyword(")"))
+        fail("missing )");
       return value;
     }
     auto [left, left_var] = parse_value();
@@ -212,10 +236,12 @@ class MarkerParser {
       }
     }
     if (keyword("not")) {
-      if (!keyword("in")) fail("expected \"not in\"");
+      if (!keyword("in"))
+        fail("expected \"not in\"");
       return "not in";
     }
-    if (keyword("in")) return "in";
+    if (keyword("in"))
+      return "in";
     fail("expected a comparison operator");
   }
 
@@ -225,43 +251,61 @@ class MarkerParser {
     if (i_ < s_.size() && (s_[i_] == '"' || s_[i_] == '\'')) {
       char quote = s_[i_++];
       std::size_t end = s_.find(quote, i_);
-      if (end == std::string_view::npos) fail("unterminated string");
+      if (end == std::string_view::npos)
+        fail("unterminated string");
       std::string value(s_.substr(i_, end - i_));
       i_ = end + 1;
       return {value, ""};
     }
     std::size_t start = i_;
-    while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_' ||
-                              s_[i_] == '.')) {
+    while (i_ < s_.size() &&
+           (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_' || s_[i_] == '.')) {
       ++i_;
     }
     std::string name(s_.substr(start, i_ - start));
-    if (name.empty()) fail("expected a variable or a quoted string");
-    if (name == "python_version") return {env_.python_version, name};
-    if (name == "python_full_version") return {env_.python_full_version, name};
-    if (name == "implementation_version") return {env_.python_full_version, name};
-    if (name == "platform_machine") return {env_.platform_machine, name};
-    if (name == "sys_platform") return {env_.sys_platform, name};
-    if (name == "platform_system") return {env_.platform_system, name};
-    if (name == "os_name" || name == "os.name") return {env_.os_name, name};
-    if (name == "implementation_name") return {env_.implementation_name, name};
+    if (name.empty())
+      fail("expected a variable or a quoted string");
+    if (name == "python_version")
+      return {env_.python_version, name};
+    if (name == "python_full_version")
+      return {env_.python_full_version, name};
+    if (name == "implementation_version")
+      return {env_.python_full_version, name};
+    if (name == "platform_machine")
+      return {env_.platform_machine, name};
+    if (name == "sys_platform")
+      return {env_.sys_platform, name};
+    if (name == "platform_system")
+      return {env_.platform_system, name};
+    if (name == "os_name" || name == "os.name")
+      return {env_.os_name, name};
+    if (name == "implementation_name")
+      return {env_.implementation_name, name};
     if (name == "platform_python_implementation" || name == "python_implementation") {
       return {env_.platform_python_implementation, name};
     }
-    if (name == "extra" || name == "extras" || name == "dependency_groups") return {"", "extra"};
-    if (name == "platform_release" || name == "platform_version") return {"", name};
+    if (name == "extra" || name == "extras" || name == "dependency_groups")
+      return {"", "extra"};
+    if (name == "platform_release" || name == "platform_version")
+      return {"", name};
     fail("unknown variable " + name);
   }
 
   static bool compare(const std::string& left, const std::string& op, const std::string& right,
                       bool versioned, bool extra) {
-    if (extra) return op == "!=" || op == "not in";
-    if (op == "in") return right.find(left) != std::string::npos;
-    if (op == "not in") return right.find(left) == std::string::npos;
-    if (op == "===") return left == right;
+    if (extra)
+      return op == "!=" || op == "not in";
+    if (op == "in")
+      return right.find(left) != std::string::npos;
+    if (op == "not in")
+      return right.find(left) == std::string::npos;
+    if (op == "===")
+      return left == right;
     if (!versioned) {
-      if (op == "==") return left == right;
-      if (op == "!=") return left != right;
+      if (op == "==")
+        return left == right;
+      if (op == "!=")
+        return left != right;
     }
     if ((op == "==" || op == "!=") && right.ends_with(".*")) {
       std::string prefix = right.substr(0, right.size() - 2);
@@ -269,12 +313,18 @@ class MarkerParser {
       return op == "==" ? match : !match;
     }
     int c = compare_versions(left, right);
-    if (op == "==") return c == 0;
-    if (op == "!=") return c != 0;
-    if (op == "<") return c < 0;
-    if (op == "<=") return c <= 0;
-    if (op == ">") return c > 0;
-    if (op == ">=") return c >= 0;
+    if (op == "==")
+      return c == 0;
+    if (op == "!=")
+      return c != 0;
+    if (op == "<")
+      return c < 0;
+    if (op == "<=")
+      return c <= 0;
+    if (op == ">")
+      return c > 0;
+    if (op == ">=")
+      return c >= 0;
     // ~=: at least `right`, same release prefix except for the last component.
     std::string prefix = right.substr(0, right.rfind('.'));
     return c >= 0 && (left == prefix || left.starts_with(prefix + "."));
@@ -294,14 +344,16 @@ bool evaluate_marker(std::string_view marker, const MarkerEnvironment& env) {
 int compare_versions(std::string_view a, std::string_view b) {
   auto va = parse_version(a);
   auto vb = parse_version(b);
-  if (!va || !vb) return a == b ? 0 : (a < b ? -1 : 1);
+  if (!va || !vb)
+    return a == b ? 0 : (a < b ? -1 : 1);
   return compare_parsed(*va, *vb);
 }
 
 bool same_version(std::string_view a, std::string_view b) {
   auto va = parse_version(a);
   auto vb = parse_version(b);
-  if (!va || !vb) return lower(a) == lower(b);
+  if (!va || !vb)
+    return lower(a) == lower(b);
   return compare_parsed(*va, *vb) == 0;
 }
 

@@ -37,15 +37,17 @@ const BaseInterpreter& choose_interpreter(const recipes::Recipe& recipe, const B
                      "python3, or python:3.X-slim)",
                      where);
   }
-  if (recipe.python.empty()) return py.interpreters.back();
+  if (recipe.python.empty())
+    return py.interpreters.back();
   for (const auto& i : py.interpreters) {
-    if (i.version == recipe.python) return i;
+    if (i.version == recipe.python)
+      return i;
   }
   std::string found;
-  for (const auto& i : py.interpreters) found += (found.empty() ? "" : ", ") + i.version;
+  for (const auto& i : py.interpreters)
+    found += (found.empty() ? "" : ", ") + i.version;
   throw InputError("python: \"" + recipe.python + "\" but the base image has Python " + found,
-                   "set python to the base's version, or pick a base with Python " +
-                       recipe.python,
+                   "set python to the base's version, or pick a base with Python " + recipe.python,
                    recipe.where("python"));
 }
 
@@ -71,16 +73,17 @@ std::vector<IndexFile> of_package(const std::vector<IndexFile>& listing, const L
   std::vector<IndexFile> out;
   for (const auto& f : listing) {
     if (auto w = parse_wheel_name(f.filename)) {
-      if (normalize_distribution_name(w->distribution) == name && same_version(w->version, pkg.version)) {
+      if (normalize_distribution_name(w->distribution) == name &&
+          same_version(w->version, pkg.version)) {
         out.push_back(f);
       }
     } else if (is_sdist_name(f.filename)) {
       // name-version.tar.gz: the version follows the last '-' before the extension.
       std::string stem = f.filename.substr(0, f.filename.find(".tar"));
-      if (stem.ends_with(".zip")) stem.resize(stem.size() - 4);
+      if (stem.ends_with(".zip"))
+        stem.resize(stem.size() - 4);
       auto dash = stem.rfind('-');
-      if (dash != std::string::npos &&
-          normalize_distribution_name(stem.substr(0, dash)) == name &&
+      if (dash != std::string::npos && normalize_distribution_name(stem.substr(0, dash)) == name &&
           same_version(stem.substr(dash + 1), pkg.version)) {
         out.push_back(f);
       }
@@ -100,7 +103,11 @@ class Installer {
  public:
   Installer(const recipes::Recipe& recipe, const Lock& lock, const InstallScheme& scheme,
             const TagRanker& ranker, const PythonContentOptions& options)
-      : recipe_(recipe), lock_(lock), scheme_(scheme), ranker_(ranker), options_(options),
+      : recipe_(recipe),
+        lock_(lock),
+        scheme_(scheme),
+        ranker_(ranker),
+        options_(options),
         cache_(options.cache_dir / "wheels") {
     indexes_ = recipe.python_index;
     indexes_.insert(indexes_.end(), lock.index_urls.begin(), lock.index_urls.end());
@@ -140,16 +147,19 @@ class Installer {
                                             1, std::max<std::size_t>(1, lock_.packages.size()));
     {
       std::vector<std::jthread> pool;
-      for (std::size_t t = 1; t < n; ++t) pool.emplace_back(worker);
+      for (std::size_t t = 1; t < n; ++t)
+        pool.emplace_back(worker);
       worker();
     }
-    if (failure) std::rethrow_exception(failure);
+    if (failure)
+      std::rethrow_exception(failure);
     return results;
   }
 
  private:
   void say(const std::string& line) {
-    if (!options_.progress) return;
+    if (!options_.progress)
+      return;
     std::lock_guard guard(say_mutex_);
     options_.progress(line);
   }
@@ -162,21 +172,25 @@ class Installer {
         file.filename = f.filename;
         file.url = f.url;
         file.path = f.path;
-        if (f.sha256.size() == 1) file.sha256 = f.sha256.front();
+        if (f.sha256.size() == 1)
+          file.sha256 = f.sha256.front();
         file.source = "the lock";
         out.push_back(file);
       }
       return out;
     }
     auto files = of_package(find_links_, pkg);
-    if (!files.empty()) return files;
+    if (!files.empty())
+      return files;
     std::vector<std::string> searched;
     for (const auto& index : indexes_) {
       searched.push_back(redact_url(index));
       auto listing = list_project(http, index, pkg.name);
-      if (!listing) continue;
+      if (!listing)
+        continue;
       files = of_package(*listing, pkg);
-      if (!files.empty()) return files;
+      if (!files.empty())
+        return files;
     }
     if (indexes_.empty() && lock_.find_links.empty()) {
       throw InputError("the lock pins " + pkg.name + "==" + pkg.version +
@@ -186,11 +200,12 @@ class Installer {
                        recipe_.where("python_requirements"));
     }
     std::string where;
-    for (const auto& s : searched) where += (where.empty() ? "" : ", ") + s;
-    for (const auto& s : lock_.find_links) where += (where.empty() ? "" : ", ") + s;
+    for (const auto& s : searched)
+      where += (where.empty() ? "" : ", ") + s;
+    for (const auto& s : lock_.find_links)
+      where += (where.empty() ? "" : ", ") + s;
     throw InputError(pkg.name + "==" + pkg.version + " is on none of the indexes (" + where + ")",
-                     "check the name and version in the lock and the python_index list",
-                     pkg.where);
+                     "check the name and version in the lock and the python_index list", pkg.where);
   }
 
   IndexFile choose(const LockedPackage& pkg, const std::vector<IndexFile>& files) const {
@@ -199,25 +214,29 @@ class Installer {
     bool any_wheel = false;
     for (const auto& f : files) {
       auto w = parse_wheel_name(f.filename);
-      if (!w) continue;
+      if (!w)
+        continue;
       any_wheel = true;
       auto rank = ranker_.rank(*w);
-      if (!rank) continue;
+      if (!rank)
+        continue;
       if (!best || *rank < best_rank || (*rank == best_rank && f.filename < best->filename)) {
         best = &f;
         best_rank = *rank;
       }
     }
-    if (best != nullptr) return *best;
+    if (best != nullptr)
+      return *best;
     std::string available;
-    for (const auto& f : files) available += "\n  " + f.filename + "  (" + f.source + ")";
+    for (const auto& f : files)
+      available += "\n  " + f.filename + "  (" + f.source + ")";
     if (!any_wheel) {
-      throw InputError(pkg.name + "==" + pkg.version + " is only available as an sdist:" +
-                           available,
-                       "stowage installs wheels only: building an sdist runs its build backend, "
-                       "which a daemonless build never does. Lock a version that has wheels, or "
-                       "build the wheel and add it with --find-links",
-                       pkg.where);
+      throw InputError(
+          pkg.name + "==" + pkg.version + " is only available as an sdist:" + available,
+          "stowage installs wheels only: building an sdist runs its build backend, "
+          "which a daemonless build never does. Lock a version that has wheels, or "
+          "build the wheel and add it with --find-links",
+          pkg.where);
     }
     throw InputError("no wheel of " + pkg.name + "==" + pkg.version + " fits " +
                          ranker_.describe() + "; available:" + available,
@@ -241,10 +260,12 @@ class Installer {
     Resolved r;
     r.file = choose(pkg, candidates(http, pkg));
     auto fetched = cache_.fetch(http, r.file, accepted(pkg, r.file), pkg.where);
-    if (fetched.downloaded) say("downloaded " + r.file.filename);
+    if (fetched.downloaded)
+      say("downloaded " + r.file.filename);
 
     std::string direct_url;
-    if (pkg.direct_url) direct_url = r.file.url.empty() ? "file://" + r.file.path.string() : r.file.url;
+    if (pkg.direct_url)
+      direct_url = r.file.url.empty() ? "file://" + r.file.path.string() : r.file.url;
     std::string key(layers::Digest::of(std::string(kInstallerVersion) + "\n" + fetched.sha256 +
                                        "\n" + scheme_.key() + direct_url)
                         .hex());
@@ -255,7 +276,8 @@ class Installer {
       fs::path temp = temporary_sibling(dir);
       fs::remove_all(temp);
       InstallOptions install_options;
-      if (!direct_url.empty()) install_options.direct_url = direct_url;
+      if (!direct_url.empty())
+        install_options.direct_url = direct_url;
       install_options.sha256 = fetched.sha256;
       install_wheel(fetched.path, r.file.filename, scheme_, temp, install_options);
       std::error_code ec;
@@ -263,7 +285,8 @@ class Installer {
       if (ec) {
         // Another build installed the same wheel meanwhile; its copy is identical.
         fs::remove_all(temp, ec);
-        if (!fs::exists(dir)) throw Error("cannot store the installed wheel in " + dir.string());
+        if (!fs::exists(dir))
+          throw Error("cannot store the installed wheel in " + dir.string());
       }
     }
     r.installed = dir;
@@ -295,7 +318,8 @@ void collect_installed(const Resolved& r, std::vector<ContentItem>& out) {
     if (::lstat(it->path().c_str(), &st) != 0) {
       throw Error("cannot read " + it->path().string() + ": " + errno_text(errno));
     }
-    if (!S_ISREG(st.st_mode)) continue;  // directories are implied by the files
+    if (!S_ISREG(st.st_mode))
+      continue;  // directories are implied by the files
     ContentItem item;
     item.entry.type = layers::TarEntry::Type::file;
     item.entry.path = it->path().lexically_relative(r.installed).generic_string();
@@ -322,7 +346,8 @@ bool same_bytes(const fs::path& a, const fs::path& b) {
 std::vector<ContentItem> python_content(const recipes::Recipe& recipe, const BaseImage& base,
                                         const layers::BlobStore& blobs,
                                         const PythonContentOptions& options) {
-  if (recipe.python_requirements.empty()) return {};
+  if (recipe.python_requirements.empty())
+    return {};
   std::vector<fs::path> layer_files;
   std::string layer_ids;
   for (const auto& l : base.layers) {
@@ -353,10 +378,12 @@ std::vector<ContentItem> python_content(const recipes::Recipe& recipe, const Bas
   Lock lock = read_lock(recipe.dir / recipe.python_requirements, env);
   if (!recipe.cuda.empty()) {
     std::vector<recipes::Pin> pins;
-    for (const auto& p : lock.packages) pins.push_back({p.name, p.version, std::nullopt, p.where});
+    for (const auto& p : lock.packages)
+      pins.push_back({p.name, p.version, std::nullopt, p.where});
     bool cuda_in_base = base.description.find("nvidia/cuda") != std::string::npos;
     for (const auto& w : recipes::check_lock(pins, recipe.cuda, cuda_in_base)) {
-      if (options.warn) options.warn(w);
+      if (options.warn)
+        options.warn(w);
     }
   }
   if (options.progress) {
@@ -367,7 +394,8 @@ std::vector<ContentItem> python_content(const recipes::Recipe& recipe, const Bas
   std::vector<Resolved> resolved = installer.run();
 
   std::vector<ContentItem> items;
-  for (const auto& r : resolved) collect_installed(r, items);
+  for (const auto& r : resolved)
+    collect_installed(r, items);
   // Two wheels may ship the same file (the nvidia-* wheels all carry nvidia/__init__.py):
   // identical bytes are installed once, in the first wheel's layer; anything else is refused.
   std::map<std::string, std::size_t> first;

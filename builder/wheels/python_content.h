@@ -27,7 +27,7 @@ struct PythonContentOptions {
   std::filesystem::path cache_dir;  // the stowage cache root
   layers::Platform platform;
   int parallel_downloads = 8;
-  std::filesystem::path ca_file;    // extra CA for HTTPS indexes
+  std::filesystem::path ca_file;                     // extra CA for HTTPS indexes
   std::function<void(const std::string&)> progress;  // one line per step; may be empty
   std::function<void(const std::string&)> warn;      // one sentence per warning; may be empty
 };

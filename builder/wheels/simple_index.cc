@@ -1,7 +1,7 @@
 #include "builder/wheels/simple_index.h"
 
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "recipes/python_packages.h"
@@ -24,11 +24,16 @@ std::string html_unescape(std::string_view s) {
       continue;
     }
     std::string_view entity = s.substr(i + 1, end - i - 1);
-    if (entity == "amp") out += '&';
-    else if (entity == "lt") out += '<';
-    else if (entity == "gt") out += '>';
-    else if (entity == "quot") out += '"';
-    else if (entity == "apos") out += '\'';
+    if (entity == "amp")
+      out += '&';
+    else if (entity == "lt")
+      out += '<';
+    else if (entity == "gt")
+      out += '>';
+    else if (entity == "quot")
+      out += '"';
+    else if (entity == "apos")
+      out += '\'';
     else if (entity.starts_with("#x") || entity.starts_with("#X")) {
       out += static_cast<char>(std::stoi(std::string(entity.substr(2)), nullptr, 16));
     } else if (entity.starts_with("#")) {
@@ -58,10 +63,12 @@ std::string percent_decode(std::string_view s) {
 // Splits "https://h/f.whl#sha256=ab…" into the URL and a sha256 from its fragment.
 std::pair<std::string, std::optional<std::string>> split_fragment(const std::string& href) {
   auto hash = href.find('#');
-  if (hash == std::string::npos) return {href, std::nullopt};
+  if (hash == std::string::npos)
+    return {href, std::nullopt};
   std::string fragment = href.substr(hash + 1);
   std::optional<std::string> sha;
-  if (fragment.starts_with("sha256=")) sha = fragment.substr(7);
+  if (fragment.starts_with("sha256="))
+    sha = fragment.substr(7);
   return {href.substr(0, hash), sha};
 }
 
@@ -76,7 +83,8 @@ bool name_char(char c) {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -86,25 +94,32 @@ std::map<std::string, std::string> attributes(std::string_view s) {
   std::map<std::string, std::string> out;
   std::size_t i = 0;
   while (i < s.size()) {
-    while (i < s.size() && !name_char(s[i])) ++i;
+    while (i < s.size() && !name_char(s[i]))
+      ++i;
     std::size_t start = i;
-    while (i < s.size() && name_char(s[i])) ++i;
-    if (start == i) break;
+    while (i < s.size() && name_char(s[i]))
+      ++i;
+    if (start == i)
+      break;
     std::string name = lower(s.substr(start, i - start));
-    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
+      ++i;
     std::string value;
     if (i < s.size() && s[i] == '=') {
       ++i;
-      while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+      while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
+        ++i;
       if (i < s.size() && (s[i] == '"' || s[i] == '\'')) {
         char quote = s[i++];
         std::size_t end = s.find(quote, i);
-        if (end == std::string_view::npos) end = s.size();
+        if (end == std::string_view::npos)
+          end = s.size();
         value = html_unescape(s.substr(i, end - i));
         i = end + 1;
       } else {
         std::size_t v = i;
-        while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+        while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i])))
+          ++i;
         value = html_unescape(s.substr(v, i - v));
       }
     }
@@ -124,7 +139,8 @@ void for_each_tag(std::string_view html, std::string_view tag, F&& each) {
       continue;
     }
     auto close = lowered.find('>', after);
-    if (close == std::string::npos) break;
+    if (close == std::string::npos)
+      break;
     each(html.substr(after, close - after));
   }
 }
@@ -137,19 +153,23 @@ std::vector<IndexFile> parse_simple_html(std::string_view html, const std::strin
   std::string base = page_url;
   for_each_tag(html, "base", [&](std::string_view attrs) {
     auto a = attributes(attrs);
-    if (auto it = a.find("href"); it != a.end()) base = resolve_url(page_url, it->second);
+    if (auto it = a.find("href"); it != a.end())
+      base = resolve_url(page_url, it->second);
   });
   for_each_tag(html, "a", [&](std::string_view attrs) {
     auto a = attributes(attrs);
     auto href = a.find("href");
-    if (href == a.end() || href->second.empty()) return;
+    if (href == a.end() || href->second.empty())
+      return;
     auto [link, sha] = split_fragment(href->second);
     IndexFile f;
     f.url = resolve_url(base, link);
     f.filename = filename_of(f.url);
-    if (f.filename.empty()) return;
+    if (f.filename.empty())
+      return;
     f.sha256 = sha;
-    if (auto rp = a.find("data-requires-python"); rp != a.end()) f.requires_python = rp->second;
+    if (auto rp = a.find("data-requires-python"); rp != a.end())
+      f.requires_python = rp->second;
     f.yanked = a.contains("data-yanked");
     f.source = redact_url(page_url);
     files.push_back(std::move(f));
@@ -173,7 +193,8 @@ std::vector<IndexFile> parse_simple_json(std::string_view json, const std::strin
     IndexFile f;
     f.filename = entry.value("filename", "");
     std::string url = entry.value("url", "");
-    if (f.filename.empty() || url.empty()) continue;
+    if (f.filename.empty() || url.empty())
+      continue;
     auto [link, sha] = split_fragment(url);
     f.url = resolve_url(page_url, link);
     if (entry.contains("hashes") && entry["hashes"].is_object() &&
@@ -198,12 +219,15 @@ std::vector<IndexFile> parse_simple_json(std::string_view json, const std::strin
 std::optional<std::vector<IndexFile>> list_project(HttpClient& http, const std::string& index_url,
                                                    const std::string& project) {
   std::string base = index_url;
-  if (!base.ends_with('/')) base += '/';
+  if (!base.ends_with('/'))
+    base += '/';
   std::string url = base + recipes::normalize_distribution_name(project) + "/";
   auto response = http.get(
-      url, {"Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
-            "text/html;q=0.01"});
-  if (response.status == 404 || response.status == 410) return std::nullopt;
+      url,
+      {"Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
+       "text/html;q=0.01"});
+  if (response.status == 404 || response.status == 410)
+    return std::nullopt;
   if (response.status != 200) {
     throw Error("the index " + redact_url(index_url) + " answered HTTP " +
                     std::to_string(response.status) + " for " + project,
@@ -234,7 +258,8 @@ std::vector<IndexFile> list_find_links(HttpClient& http, const std::string& loca
   }
   std::vector<IndexFile> files;
   for (const auto& e : fs::directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
+    if (!e.is_regular_file())
+      continue;
     IndexFile f;
     f.filename = e.path().filename().string();
     f.path = fs::absolute(e.path());

@@ -13,13 +13,13 @@ namespace stowage::builder::wheels {
 
 // One downloadable file, as a listing shows it.
 struct IndexFile {
-  std::string filename;                // "pip-23.0.1-py3-none-any.whl"
-  std::string url;                     // absolute URL, or empty for a local file
-  std::filesystem::path path;          // a local file (find-links directory), or empty
-  std::optional<std::string> sha256;   // lowercase hex, when the listing states it
-  std::string requires_python;         // data-requires-python / requires-python, as given
+  std::string filename;               // "pip-23.0.1-py3-none-any.whl"
+  std::string url;                    // absolute URL, or empty for a local file
+  std::filesystem::path path;         // a local file (find-links directory), or empty
+  std::optional<std::string> sha256;  // lowercase hex, when the listing states it
+  std::string requires_python;        // data-requires-python / requires-python, as given
   bool yanked = false;
-  std::string source;                  // the listing it came from (redacted URL or directory)
+  std::string source;  // the listing it came from (redacted URL or directory)
 };
 
 // The files of `project` (any spelling; normalised per PEP 503) on the simple index at

@@ -32,10 +32,10 @@ std::optional<WheelName> parse_wheel_name(std::string_view filename);
 struct TagTarget {
   int python_major = 3;
   int python_minor = 11;
-  std::string arch = "x86_64";     // uname -m: x86_64, aarch64, ...
-  int glibc_major = 0;             // 0 = not a glibc system
+  std::string arch = "x86_64";  // uname -m: x86_64, aarch64, ...
+  int glibc_major = 0;          // 0 = not a glibc system
   int glibc_minor = 0;
-  int musl_major = 0;              // 0 = not a musl system
+  int musl_major = 0;  // 0 = not a musl system
   int musl_minor = 0;
 };
 

@@ -17,7 +17,8 @@ namespace {
 
 std::string expected_text(const std::vector<std::string>& accepted) {
   std::string out;
-  for (const auto& h : accepted) out += (out.empty() ? "sha256:" : " or sha256:") + h;
+  for (const auto& h : accepted)
+    out += (out.empty() ? "sha256:" : " or sha256:") + h;
   return out;
 }
 
@@ -27,7 +28,8 @@ bool accepted_digest(const std::vector<std::string>& accepted, const std::string
 
 // What identifies the bytes a listing points at without reading them.
 std::string memo_key(const IndexFile& file) {
-  if (!file.url.empty()) return layers::Digest::of("url\n" + file.url).hex().data();
+  if (!file.url.empty())
+    return layers::Digest::of("url\n" + file.url).hex().data();
   struct stat st {};
   if (::stat(file.path.c_str(), &st) != 0) {
     throw Error("cannot read " + file.path.string() + ": " + errno_text(errno));
@@ -47,10 +49,12 @@ class TempFile {
     static std::atomic<unsigned> counter{0};
     path_ = temporary_sibling(dir / ("download-" + std::to_string(counter++)));
     fd_ = UniqueFd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd_) throw Error("cannot create " + path_.string() + ": " + errno_text(errno));
+    if (!fd_)
+      throw Error("cannot create " + path_.string() + ": " + errno_text(errno));
   }
   ~TempFile() {
-    if (!path_.empty()) ::unlink(path_.c_str());
+    if (!path_.empty())
+      ::unlink(path_.c_str());
   }
   TempFile(const TempFile&) = delete;
   TempFile& operator=(const TempFile&) = delete;
@@ -62,7 +66,8 @@ class TempFile {
   }
   void write(std::span<const std::byte> data) { write_all(fd_.get(), data, path_); }
   void commit(const fs::path& final_path) {
-    if (::fsync(fd_.get()) != 0) throw Error("cannot sync " + path_.string() + ": " + errno_text(errno));
+    if (::fsync(fd_.get()) != 0)
+      throw Error("cannot sync " + path_.string() + ": " + errno_text(errno));
     fd_ = UniqueFd();
     if (::rename(path_.c_str(), final_path.c_str()) != 0) {
       throw Error("cannot store " + final_path.string() + ": " + errno_text(errno));
@@ -95,15 +100,18 @@ WheelCache::Fetched WheelCache::fetch(HttpClient& http, const IndexFile& file,
                  lock_line);
   };
   if (file.sha256) {
-    if (!accepted_digest(accepted, *file.sha256)) throw mismatch(*file.sha256, "the index states");
+    if (!accepted_digest(accepted, *file.sha256))
+      throw mismatch(*file.sha256, "the index states");
     fs::path cached = dir_ / "files" / *file.sha256;
-    if (fs::exists(cached)) return {cached, *file.sha256, false};
+    if (fs::exists(cached))
+      return {cached, *file.sha256, false};
   }
   fs::path memo = dir_ / "memo" / memo_key(file);
   if (fs::exists(memo)) {
     std::string hex = read_file(memo);
     fs::path cached = dir_ / "files" / hex;
-    if (accepted_digest(accepted, hex) && fs::exists(cached)) return {cached, hex, false};
+    if (accepted_digest(accepted, hex) && fs::exists(cached))
+      return {cached, hex, false};
   }
 
   TempFile temp(dir_ / "files");
@@ -120,10 +128,12 @@ WheelCache::Fetched WheelCache::fetch(HttpClient& http, const IndexFile& file,
   } else {
     UniqueFd in = open_for_reading(file.path);
     std::vector<std::byte> buf(1 << 18);
-    while (std::size_t n = read_some(in.get(), buf, file.path)) sink(std::span(buf.data(), n));
+    while (std::size_t n = read_some(in.get(), buf, file.path))
+      sink(std::span(buf.data(), n));
   }
   std::string hex(hash.finish().hex());
-  if (!accepted_digest(accepted, hex)) throw mismatch(hex, "got");
+  if (!accepted_digest(accepted, hex))
+    throw mismatch(hex, "got");
   fs::path final_path = dir_ / "files" / hex;
   temp.commit(final_path);
   write_file_atomically(memo, hex);

@@ -40,8 +40,8 @@ struct InstallOptions {
 };
 
 struct InstalledWheel {
-  std::string name;     // from the .dist-info directory, e.g. "pip"
-  std::string version;  // e.g. "23.0.1"
+  std::string name;        // from the .dist-info directory, e.g. "pip"
+  std::string version;     // e.g. "23.0.1"
   std::int64_t bytes = 0;  // bytes of files written
   std::size_t files = 0;
 };

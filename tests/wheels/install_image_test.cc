@@ -51,10 +51,11 @@ std::string sha256_of(const fs::path& file) {
   return out.substr(0, 64);
 }
 
-void write_recipe(const fs::path& dir, const std::string& lock_name, const std::string& extra = "") {
+void write_recipe(const fs::path& dir, const std::string& lock_name,
+                  const std::string& extra = "") {
   write_text(dir / "stowage.yaml", "name: wheels-e2e\nbase: rootfs:" + world().base.string() +
-                                       "\npython_requirements: " + lock_name +
-                                       "\npython_index: [" + world().index() + "]\n" +
+                                       "\npython_requirements: " + lock_name + "\npython_index: [" +
+                                       world().index() + "]\n" +
                                        "layering: {own_layer_threshold: 1Mi}\n" + extra);
 }
 
@@ -80,7 +81,8 @@ std::string run_in_image(const fs::path& layout, const fs::path& work, const std
   auto& ns = config["linux"]["namespaces"];
   nlohmann::json kept = nlohmann::json::array();
   for (const auto& n : ns) {
-    if (n["type"] != "network" && n["type"] != "cgroup") kept.push_back(n);
+    if (n["type"] != "network" && n["type"] != "cgroup")
+      kept.push_back(n);
   }
   ns = kept;
   stowage::write_file_atomically(bundle / "config.json", config.dump());
@@ -100,24 +102,27 @@ TEST_CASE("a lock installs into an image that runs: imports, scripts, pip list a
   TempDir tmp;
   fs::copy_file(w.house / "requirements.lock", tmp / "requirements.lock");
   write_recipe(tmp.path(), "requirements.lock");
-  auto r = run_stowage({"build", (tmp / "stowage.yaml").string(), "--output", (tmp / "out").string(),
-                    "--compression", "gzip", "--json"},
-                   tmp / "cache");
+  auto r = run_stowage({"build", (tmp / "stowage.yaml").string(), "--output",
+                        (tmp / "out").string(), "--compression", "gzip", "--json"},
+                       tmp / "cache");
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
 
   // pip and setuptools are over the 1 MiB threshold: a layer each; the small wheels share one.
   auto result = nlohmann::json::parse(r.out);
   std::vector<std::string> descriptions;
-  for (const auto& l : result["layers"]) descriptions.push_back(l["description"]);
+  for (const auto& l : result["layers"])
+    descriptions.push_back(l["description"]);
   CHECK(std::count(descriptions.begin(), descriptions.end(), "dependencies: pip==23.0.1") == 1);
-  CHECK(std::count(descriptions.begin(), descriptions.end(), "dependencies: setuptools==66.1.1") == 1);
+  CHECK(std::count(descriptions.begin(), descriptions.end(), "dependencies: setuptools==66.1.1") ==
+        1);
 
   std::string out = run_in_image(
       tmp / "out", tmp.path(), "stowage-wheels-e2e",
       "set -e; python3 -c 'import demo_cli, demo_data, demo_data_extra, demo_native, demo_abi3, "
       "pip, pkg_resources, _distutils_hack; print(demo_native.KIND, demo_abi3.ABI)';"
-      "demo-cli; demo-data-tool; head -1 /usr/local/bin/demo-cli; cat /usr/local/share/demo-data/info.txt;"
+      "demo-cli; demo-data-tool; head -1 /usr/local/bin/demo-cli; cat "
+      "/usr/local/share/demo-data/info.txt;"
       "ls -l /usr/local/lib/python3.11/dist-packages/demo_native/_speedups.so | cut -c1-10;"
       "python3 -m pip list --format=json; python3 -m pip check");
   CHECK(out.find("native abi3\n") != std::string::npos);
@@ -131,7 +136,8 @@ TEST_CASE("a lock installs into an image that runs: imports, scripts, pip list a
   REQUIRE(std::regex_search(out, m, std::regex(R"(\[\{.*\}\])")));
   auto listed = nlohmann::json::parse(m.str());
   std::map<std::string, std::string> versions;
-  for (const auto& p : listed) versions[p["name"]] = p["version"];
+  for (const auto& p : listed)
+    versions[p["name"]] = p["version"];
   CHECK(versions == std::map<std::string, std::string>{{"demo-abi3", "1.1"},
                                                        {"demo-cli", "1.0"},
                                                        {"demo-data", "2.0"},
@@ -148,22 +154,23 @@ TEST_CASE("a PEP 751 pylock.toml gives the same image as the requirements lock")
   fs::copy_file(w.house / "requirements.lock", tmp / "requirements.lock");
   write_recipe(tmp.path(), "pylock.toml");
   auto a = run_stowage({"build", (tmp / "stowage.yaml").string(), "--output", (tmp / "a").string()},
-                   tmp / "cache");
+                       tmp / "cache");
   INFO(a.err);
   REQUIRE(a.exit_code == 0);
   write_recipe(tmp.path(), "requirements.lock");
   auto b = run_stowage({"build", (tmp / "stowage.yaml").string(), "--output", (tmp / "b").string()},
-                   tmp / "cache2");
+                       tmp / "cache2");
   INFO(b.err);
   REQUIRE(b.exit_code == 0);
   // Same content layers (the meta layer names the recipe's digest, which differs).
   auto layers_of = [&](const fs::path& layout) {
     auto index = nlohmann::json::parse(stowage::read_file(layout / "index.json"));
     std::string digest = index["manifests"][0]["digest"];
-    auto manifest = nlohmann::json::parse(
-        stowage::read_file(layout / "blobs/sha256" / digest.substr(7)));
+    auto manifest =
+        nlohmann::json::parse(stowage::read_file(layout / "blobs/sha256" / digest.substr(7)));
     std::vector<std::string> out;
-    for (const auto& l : manifest["layers"]) out.push_back(l["digest"]);
+    for (const auto& l : manifest["layers"])
+      out.push_back(l["digest"]);
     out.pop_back();
     return out;
   };
@@ -179,8 +186,9 @@ TEST_CASE("a wrong hash aborts with the file, the expected and the actual hash, 
   lock = std::regex_replace(lock, std::regex(real), wrong);
   write_text(tmp / "requirements.lock", lock);
   write_recipe(tmp.path(), "requirements.lock");
-  auto r = run_stowage({"build", (tmp / "stowage.yaml").string(), "--output", (tmp / "out").string()},
-                   tmp / "cache");
+  auto r =
+      run_stowage({"build", (tmp / "stowage.yaml").string(), "--output", (tmp / "out").string()},
+                  tmp / "cache");
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("hash mismatch for demo_cli-1.0-py3-none-any.whl") != std::string::npos);
   CHECK(r.err.find("expected sha256:" + wrong) != std::string::npos);
@@ -188,7 +196,8 @@ TEST_CASE("a wrong hash aborts with the file, the expected and the actual hash, 
   CHECK(r.err.find("requirements.lock:") != std::string::npos);
   CHECK_FALSE(fs::exists(tmp / "out"));
   // The only layer the cache holds is the imported base; no content layer was made.
-  auto entries = std::distance(fs::directory_iterator(tmp / "cache/layers"), fs::directory_iterator());
+  auto entries =
+      std::distance(fs::directory_iterator(tmp / "cache/layers"), fs::directory_iterator());
   CHECK(entries == 1);
   CHECK_FALSE(fs::exists(tmp / "cache/wheels/files" / real));
 
@@ -200,9 +209,9 @@ TEST_CASE("a wrong hash aborts with the file, the expected and the actual hash, 
   write_text(tmp2 / "requirements.lock",
              "--find-links links\ndemo-cli==1.0 --hash=sha256:" + wrong + "\n");
   write_recipe(tmp2.path(), "requirements.lock");
-  auto r2 = run_stowage({"build", (tmp2 / "stowage.yaml").string(), "--output",
-                     (tmp2 / "out").string()},
-                    tmp2 / "cache");
+  auto r2 =
+      run_stowage({"build", (tmp2 / "stowage.yaml").string(), "--output", (tmp2 / "out").string()},
+                  tmp2 / "cache");
   CHECK(r2.exit_code == 1);
   CHECK(r2.err.find("expected sha256:" + wrong + ", got sha256:" + real) != std::string::npos);
   CHECK_FALSE(fs::exists(tmp2 / "out"));
@@ -214,9 +223,9 @@ TEST_CASE("unpinned and unhashed lines, sdists and unfitting wheels are refused 
   auto refused = [&](const std::string& lock_text) {
     write_text(tmp / "requirements.lock", lock_text);
     write_recipe(tmp.path(), "requirements.lock");
-    auto r = run_stowage({"build", (tmp / "stowage.yaml").string(), "--output",
-                      (tmp / "out").string()},
-                     tmp / "cache");
+    auto r =
+        run_stowage({"build", (tmp / "stowage.yaml").string(), "--output", (tmp / "out").string()},
+                    tmp / "cache");
     CHECK(r.exit_code == 2);
     CHECK_FALSE(fs::exists(tmp / "out"));
     return r.err;
@@ -229,7 +238,8 @@ TEST_CASE("unpinned and unhashed lines, sdists and unfitting wheels are refused 
   CHECK(err.find("requirements.lock:2:1: pip==23.0.1 has no --hash") != std::string::npos);
 
   // A version the index lacks, an sdist-only package and wheels for other targets.
-  std::string native_hash = sha256_of(w.house / "files/demo_native-0.3-cp311-cp311-musllinux_1_1_x86_64.whl");
+  std::string native_hash =
+      sha256_of(w.house / "files/demo_native-0.3-cp311-cp311-musllinux_1_1_x86_64.whl");
   err = refused("demo-native==0.4 --hash=sha256:" + native_hash + "\n");
   CHECK(err.find("is on none of the indexes") != std::string::npos);
 

@@ -33,12 +33,19 @@ TEST_CASE("pip-compile output: continuations, comments, several hashes, markers,
       "--index-url https://example.invalid/simple\n"
       "--find-links ./wheels\n"
       "Torch_Vision==0.20.1+cpu \\\n"
-      "    --hash=sha256:" + kHashA + " \\\n"
-      "    --hash=sha256:" + kHashB.substr(0, 32) + kHashB.substr(32) + "\n"
+      "    --hash=sha256:" +
+      kHashA +
+      " \\\n"
+      "    --hash=sha256:" +
+      kHashB.substr(0, 32) + kHashB.substr(32) +
+      "\n"
       "    # via -r requirements.in\n"
-      "pywin32==306 ; sys_platform == \"win32\" --hash=sha256:" + kHashA + "\n"
+      "pywin32==306 ; sys_platform == \"win32\" --hash=sha256:" +
+      kHashA +
+      "\n"
       "numpy==2.1.0 ; python_version >= \"3.10\" and platform_machine == 'x86_64' "
-      "--hash=sha256:" + kHashB + "\n";
+      "--hash=sha256:" +
+      kHashB + "\n";
   Lock lock = parse_requirements(text, "/p/requirements.lock", {});
   REQUIRE(lock.packages.size() == 2);
   CHECK(lock.packages[0].name == "Torch_Vision");
@@ -88,21 +95,25 @@ requires-python = ">=3.9"
 name = "attrs"
 version = "25.1.0"
 index = "https://pypi.org/simple"
-sdist = { url = "https://files.invalid/attrs-25.1.0.tar.gz", upload-time = 2025-01-25T11:30:12Z, size = 810562, hashes = { sha256 = ")" + kHashB + R"(" } }
+sdist = { url = "https://files.invalid/attrs-25.1.0.tar.gz", upload-time = 2025-01-25T11:30:12Z, size = 810562, hashes = { sha256 = ")" +
+                     kHashB + R"(" } }
 wheels = [
-    { url = "https://files.invalid/attrs-25.1.0-py3-none-any.whl", upload-time = 2025-01-25T11:30:10.164Z, size = 63152, hashes = { sha256 = ")" + kHashA + R"(" } },
+    { url = "https://files.invalid/attrs-25.1.0-py3-none-any.whl", upload-time = 2025-01-25T11:30:10.164Z, size = 63152, hashes = { sha256 = ")" +
+                     kHashA + R"(" } },
 ]
 
 [[packages]]
 name = "colorama"
 version = "0.4.6"
 marker = "sys_platform == 'win32'"
-wheels = [{ name = "colorama-0.4.6-py2.py3-none-any.whl", path = "w/colorama.whl", hashes = { sha256 = ")" + kHashA + R"(" } }]
+wheels = [{ name = "colorama-0.4.6-py2.py3-none-any.whl", path = "w/colorama.whl", hashes = { sha256 = ")" +
+                     kHashA + R"(" } }]
 
 [[packages]]
 name = "local"
 version = "1.0"
-wheels = [{ path = "w/local-1.0-py3-none-any.whl", hashes.sha256 = ")" + kHashB + R"(" }]
+wheels = [{ path = "w/local-1.0-py3-none-any.whl", hashes.sha256 = ")" +
+                     kHashB + R"(" }]
 )";
   Lock lock = parse_pylock(text, "/p/pylock.toml", {});
   REQUIRE(lock.packages.size() == 2);
@@ -135,7 +146,8 @@ TEST_CASE("markers are evaluated for the target, not the host") {
   env.platform_machine = "aarch64";
   CHECK(evaluate_marker("python_version >= \"3.8\"", env));
   CHECK_FALSE(evaluate_marker("python_version < '3.10'", env));
-  CHECK(evaluate_marker("python_version > '3.9' and (sys_platform == 'linux' or os_name == 'nt')", env));
+  CHECK(evaluate_marker("python_version > '3.9' and (sys_platform == 'linux' or os_name == 'nt')",
+                        env));
   CHECK_FALSE(evaluate_marker("platform_machine == 'x86_64'", env));
   CHECK(evaluate_marker("'arm' not in platform_machine or python_version == '3.11'", env));
   CHECK_FALSE(evaluate_marker("extra == 'test'", env));

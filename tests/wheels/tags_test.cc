@@ -27,7 +27,8 @@ TagTarget bookworm() {
 }  // namespace
 
 TEST_CASE("wheel names are taken apart, build tags and compressed tag sets included") {
-  auto w = parse_wheel_name("numpy-2.1.0-1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl");
+  auto w =
+      parse_wheel_name("numpy-2.1.0-1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl");
   REQUIRE(w);
   CHECK(w->distribution == "numpy");
   CHECK(w->version == "2.1.0");
@@ -39,7 +40,9 @@ TEST_CASE("wheel names are taken apart, build tags and compressed tag sets inclu
   CHECK_FALSE(parse_wheel_name("bad-name.whl"));
 }
 
-TEST_CASE("glibc target: own ABI over abi3 over pure Python; too-new glibc, musl and other Pythons refused") {
+TEST_CASE(
+    "glibc target: own ABI over abi3 over pure Python; too-new glibc, musl and other Pythons "
+    "refused") {
   TagRanker r(bookworm());
   auto own = rank(r, "x-1-cp311-cp311-manylinux_2_28_x86_64.whl");
   auto legacy = rank(r, "x-1-cp311-cp311-manylinux2014_x86_64.whl");
@@ -76,16 +79,19 @@ TEST_CASE("musl target takes musllinux and refuses manylinux") {
 }
 
 TEST_CASE("the glibc version is read from libc.so.6's symbol versions") {
-  std::string libc = std::string("\x7f" "ELF") + std::string(100, '\0') + "GLIBC_2.2.5" +
-                     std::string(1, '\0') + "GLIBC_2.36" + std::string(1, '\0') + "GLIBC_2.4" +
-                     std::string(1, '\0') + "GLIBC_PRIVATE";
+  std::string libc = std::string(
+                         "\x7f"
+                         "ELF") +
+                     std::string(100, '\0') + "GLIBC_2.2.5" + std::string(1, '\0') + "GLIBC_2.36" +
+                     std::string(1, '\0') + "GLIBC_2.4" + std::string(1, '\0') + "GLIBC_PRIVATE";
   CHECK(glibc_version_in(libc) == std::pair{2, 36});
   CHECK(glibc_version_in("no versions here") == std::pair{0, 0});
 }
 
 TEST_CASE("the host's own libc.so.6 gives the version getconf reports") {
   std::filesystem::path libc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
-  if (!std::filesystem::exists(libc)) return;
+  if (!std::filesystem::exists(libc))
+    return;
   auto version = glibc_version_in(stowage::read_file(libc));
   std::string getconf = stowage::testing::run_ok({"getconf", "GNU_LIBC_VERSION"});  // "glibc 2.36"
   CHECK("glibc " + std::to_string(version.first) + "." + std::to_string(version.second) + "\n" ==

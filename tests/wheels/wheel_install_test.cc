@@ -37,14 +37,17 @@ fs::path make_zip(const fs::path& dir, const std::string& name, const std::strin
   fs::path out = dir / name;
   run_ok({STOWAGE_PYTHON, "-c",
           "import sys, zipfile\n"
-          "entries = " + entries_py + "\n"
-          "with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n"
-          "    for k, v in entries.items(): z.writestr(k, v)\n",
+          "entries = " +
+              entries_py +
+              "\n"
+              "with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n"
+              "    for k, v in entries.items(): z.writestr(k, v)\n",
           out.string()});
   return out;
 }
 
-std::string install_error(const fs::path& wheel, const std::string& filename, const fs::path& root) {
+std::string install_error(const fs::path& wheel, const std::string& filename,
+                          const fs::path& root) {
   try {
     install_wheel(wheel, filename, debian_scheme(), root);
   } catch (const stowage::Error& e) {
@@ -120,14 +123,15 @@ TEST_CASE("escaping paths, bombs, altered files and duplicate entries are refuse
                            "{" + kMeta + "'x-1.0.dist-info/RECORD': '', '/etc/passwd': 'root'}");
   CHECK_THAT(install_error(absolute, "x-1.0-py3-none-any.whl", tmp / "r2"),
              Catch::Contains("escapes the install directory"));
-  auto bomb = make_zip(tmp.path(), "x-1.0-py3-none-any.whl",
-                       "{" + kMeta + "'x-1.0.dist-info/RECORD': '', 'x/zeros': b'\\0' * (300 << 20)}");
+  auto bomb =
+      make_zip(tmp.path(), "x-1.0-py3-none-any.whl",
+               "{" + kMeta + "'x-1.0.dist-info/RECORD': '', 'x/zeros': b'\\0' * (300 << 20)}");
   CHECK(fs::file_size(bomb) < (1 << 20));
   CHECK_THAT(install_error(bomb, "x-1.0-py3-none-any.whl", tmp / "r3"),
              Catch::Contains("zip bomb"));
-  auto altered = make_zip(tmp.path(), "x-1.0-py3-none-any.whl",
-                          "{" + kMeta +
-                              "'x-1.0.dist-info/RECORD': 'x/a.py,sha256=AAAA,3\\n', 'x/a.py': 'abc'}");
+  auto altered = make_zip(
+      tmp.path(), "x-1.0-py3-none-any.whl",
+      "{" + kMeta + "'x-1.0.dist-info/RECORD': 'x/a.py,sha256=AAAA,3\\n', 'x/a.py': 'abc'}");
   CHECK_THAT(install_error(altered, "x-1.0-py3-none-any.whl", tmp / "r4"),
              Catch::Contains("x/a.py does not match the wheel's RECORD"));
   auto data_key = make_zip(tmp.path(), "x-1.0-py3-none-any.whl",
