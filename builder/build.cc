@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <cstdlib>
 #include <ctime>
@@ -15,6 +16,7 @@
 #include "builder/deploy_manifests.h"
 #include "builder/layer_cache.h"
 #include "builder/source_revision.h"
+#include "builder/wheels/python_content.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "layers/layer_writer.h"
@@ -208,7 +210,17 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
   plan_options.budget = p.recipe.layering.budget;
   plan_options.base_layers = static_cast<int>(p.base.layers.size());
   plan_options.forced_compression = options.compression;
-  p.plan = plan_layers(collect_recipe_content(p.recipe), plan_options);
+  auto content = collect_recipe_content(p.recipe);
+  // Python wheels from the lock (builder/wheels/), installed into the cache.
+  wheels::PythonContentOptions python;
+  python.cache_dir = cache.root;
+  python.platform = options.platform;
+  python.progress = options.progress;
+  python.warn = [](const std::string& w) { std::fprintf(stderr, "stowage: warning: %s\n", w.c_str()); };
+  auto packages = wheels::python_content(p.recipe, p.base, cache.blobs, python);
+  content.insert(content.end(), std::make_move_iterator(packages.begin()),
+                 std::make_move_iterator(packages.end()));
+  p.plan = plan_layers(std::move(content), plan_options);
 
   auto tar = tar_options();
   for (const auto& layer : p.plan) {

@@ -17,6 +17,10 @@ struct ContentItem {
   layers::TarEntry entry;  // path in the image (relative, no leading '/'), type, mode, size
   recipes::LayerClass layer_class = recipes::LayerClass::code;
   std::string origin;  // the recipe entry it came from, e.g. "model[0]"
+  // Items sharing a non-empty group (one installed wheel: "torch==2.5.1") are planned as one
+  // unit: together in a layer of their own when their files total at least the threshold,
+  // else bundled with the small items of their class.
+  std::string group;
   // Stat fingerprint of the host file: when all of these are unchanged, so is the content.
   std::uint64_t device = 0;
   std::uint64_t inode = 0;

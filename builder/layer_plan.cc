@@ -104,22 +104,50 @@ std::vector<PlannedLayer> plan_layers(std::vector<ContentItem> items, const Plan
 
   std::vector<PlannedLayer> plan;
   for (auto& [cls, class_items] : by_class) {
-    std::vector<ContentItem> big;
-    std::vector<ContentItem> small;
+    // A unit is one item, or every item of a group (one wheel).
+    struct Unit {
+      std::string name;
+      std::vector<ContentItem> items;
+      std::int64_t bytes = 0;
+      bool has_file = false;
+    };
+    std::vector<Unit> units;
+    std::map<std::string, std::size_t> group_unit;
     for (auto& item : class_items) {
-      (is_file(item) && item.entry.size >= options.own_layer_threshold ? big : small)
-          .push_back(std::move(item));
+      Unit* unit = nullptr;
+      if (item.group.empty()) {
+        unit = &units.emplace_back(Unit{item.entry.path, {}, 0, false});
+      } else {
+        auto [it, inserted] = group_unit.emplace(item.group, units.size());
+        if (inserted) units.push_back(Unit{item.group, {}, 0, false});
+        unit = &units[it->second];
+      }
+      if (is_file(item)) {
+        unit->bytes += item.entry.size;
+        unit->has_file = true;
+      }
+      unit->items.push_back(std::move(item));
     }
-    std::sort(big.begin(), big.end(), [](const ContentItem& a, const ContentItem& b) {
-      return a.entry.size != b.entry.size ? a.entry.size > b.entry.size
-                                          : a.entry.path < b.entry.path;
+    std::vector<Unit> big;
+    std::vector<ContentItem> small;
+    for (auto& unit : units) {
+      if (unit.has_file && unit.bytes >= options.own_layer_threshold) {
+        big.push_back(std::move(unit));
+      } else {
+        small.insert(small.end(), std::make_move_iterator(unit.items.begin()),
+                     std::make_move_iterator(unit.items.end()));
+      }
+    }
+    std::sort(big.begin(), big.end(), [](const Unit& a, const Unit& b) {
+      return a.bytes != b.bytes ? a.bytes > b.bytes : a.name < b.name;
     });
-    for (auto& item : big) {
+    std::set<std::string> big_paths;
+    for (auto& unit : big) {
       PlannedLayer layer;
       layer.layer_class = cls;
-      layer.description = std::string(recipes::layer_class_name(cls)) + ": " +
-                          item.entry.path;
-      layer.items.push_back(std::move(item));
+      layer.description = std::string(recipes::layer_class_name(cls)) + ": " + unit.name;
+      for (const auto& item : unit.items) big_paths.insert(item.entry.path);
+      layer.items = std::move(unit.items);
       plan.push_back(std::move(layer));
     }
     // A directory that is a parent of a big item is written in that item's layer anyway;
@@ -127,8 +155,8 @@ std::vector<PlannedLayer> plan_layers(std::vector<ContentItem> items, const Plan
     std::erase_if(small, [&](const ContentItem& item) {
       if (item.entry.type != TarEntry::Type::directory) return false;
       std::string prefix = item.entry.path + "/";
-      return std::any_of(big.begin(), big.end(),
-                         [&](const ContentItem& b) { return b.entry.path.starts_with(prefix); });
+      auto it = big_paths.lower_bound(prefix);
+      return it != big_paths.end() && it->starts_with(prefix);
     });
     if (!small.empty()) {
       PlannedLayer layer;

@@ -2,8 +2,9 @@
 //
 // The planner is the single home of the change-rate rules (DESIGN.md, "Layer classes"):
 //   - layers are ordered by class, from base (rarely changes) to meta (every build);
-//   - within a class, items at least `own_layer_threshold` bytes get a layer each, largest
-//     first; smaller items of the class are bundled into one layer after them;
+//   - within a class, units at least `own_layer_threshold` bytes get a layer each, largest
+//     first; smaller units of the class are bundled into one layer after them. A unit is one
+//     item, or all items sharing a ContentItem::group (one wheel), sized by their files;
 //   - when base layers + planned layers exceed `budget`, the two smallest layers of one class
 //     are merged, repeatedly, choosing the class where that merge moves the fewest bytes;
 //   - weights that do not compress (safetensors, .bin, .pt, .gguf …) are stored uncompressed,

@@ -70,10 +70,6 @@ constexpr NotSupportedYet kNotSupportedYet[] = {
     {"system_packages",
      "stowage does not install OS packages yet; pick a base image that has them and remove "
      "system_packages"},
-    {"python_requirements",
-     "stowage does not install Python packages yet; pick a base image that has them and remove "
-     "python_requirements"},
-    {"python_index", "stowage does not install Python packages yet; remove python_index"},
 };
 
 constexpr std::int64_t kInt32Max = std::numeric_limits<std::int32_t>::max();

@@ -108,3 +108,29 @@ TEST_CASE("weights are recognised by extension, case-insensitively") {
   CHECK_FALSE(is_incompressible_name("config.json"));
   CHECK_FALSE(is_incompressible_name("bin"));
 }
+
+TEST_CASE("a group (one wheel) is one unit: its own layer when its files total the threshold") {
+  PlanOptions options;
+  options.own_layer_threshold = 100;
+  auto in_group = [](ContentItem item, const std::string& group) {
+    item.group = group;
+    return item;
+  };
+  // torch's files are each small but total 120; six's total 15; numpy's one file is 60.
+  auto plan = plan_layers(
+      {in_group(file("site/torch/a.so", 70, LayerClass::framework), "torch==2.5.1"),
+       in_group(file("site/torch/b.py", 50, LayerClass::framework), "torch==2.5.1"),
+       in_group(file("site/six.py", 10, LayerClass::dependencies), "six==1.16.0"),
+       in_group(file("site/six-1.16.0.dist-info/RECORD", 5, LayerClass::dependencies), "six==1.16.0"),
+       in_group(file("site/numpy/core.so", 60, LayerClass::dependencies), "numpy==2.1.0"),
+       file("app/main.py", 500, LayerClass::code)},
+      options);
+  REQUIRE(plan.size() == 3);
+  CHECK(plan[0].description == "framework: torch==2.5.1");
+  CHECK(paths(plan[0]) == std::vector<std::string>{"site", "site/torch", "site/torch/a.so",
+                                                   "site/torch/b.py"});
+  CHECK(plan[0].bytes == 120);
+  CHECK(plan[1].layer_class == LayerClass::dependencies);
+  CHECK(plan[1].files == 3);  // six and numpy bundled, neither reaching the threshold alone
+  CHECK(plan[2].description == "code: app/main.py");
+}

@@ -386,10 +386,6 @@ TEST_CASE("fields not built yet are refused, never ignored") {
   stowage::testing::write_text(dir.path() / "requirements.lock", "numpy==1.26.4\n");
   expect_error(dir, "name: demo\nsystem_packages: [libgomp1]\n", 2, 18,
                "\"system_packages\" is not supported yet", "remove system_packages");
-  expect_error(dir, "name: demo\npython_requirements: requirements.lock\n", 2, 22,
-               "\"python_requirements\" is not supported yet", "remove python_requirements");
-  expect_error(dir, "name: demo\npython_index: [https://pypi.org/simple]\n", 2, 15,
-               "\"python_index\" is not supported yet", "remove python_index");
   // They are still parsed and checked, so lifting the refusal needs no new parsing code.
   expect_error(dir, "name: demo\nsystem_packages: [\"Lib GOMP\"]\n", 2, 19,
                "\"system_packages[0]\" is not a package name", "NAME=VERSION");

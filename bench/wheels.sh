@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# bench/wheels.sh [WORKDIR]: install a lock of 50 generated wheels (>= 500 MiB) from a local
+# PEP 503 index, stowage vs `pip install --no-deps --target`, side by side with hyperfine.
+# Both sides have warm download caches: stowage's wheel store is filled by a first build;
+# pip's HTTP cache by a first install. Each timed stowage run starts with no installed wheels
+# and no layer cache entries for them (only the downloads and the imported base are kept), so
+# it verifies, unpacks, tars, hashes and compresses every wheel; each pip run starts from an
+# empty target directory.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build="${STOWAGE_BUILD_DIR:-$root/build}"
+stowage="$build/builder/stowage"
+work=${1:-$build/bench-wheels}
+python=/usr/bin/python3
+mkdir -p "$work"
+base="$build/test-bases/bookworm-python3.tar"
+"$root/scripts/make-base.sh" "$base" python3
+if [ ! -s "$work/house/requirements.lock" ]; then
+  "$python" "$root/tests/wheels/wheelhouse.py" bench "$work/house" 50 520
+fi
+du -sh "$work/house/files" >&2
+port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$python" -m http.server "$port" --bind 127.0.0.1 --directory "$work/house" >"$work/http.log" 2>&1 &
+server=$!
+trap 'kill $server' EXIT
+sleep 1
+index="http://127.0.0.1:$port/simple"
+mkdir -p "$work/project"
+cp "$work/house/requirements.lock" "$work/project/"
+cat >"$work/project/stowage.yaml" <<YAML
+name: bench-wheels
+base: rootfs:$base
+python_requirements: requirements.lock
+python_index: [$index]
+YAML
+cache="$work/cache"
+# Warm both download caches.
+"$stowage" build "$work/project/stowage.yaml" --output "$work/out" --cache "$cache" >/dev/null
+"$python" -m pip install -q --no-deps --target "$work/pip-target" -r "$work/project/requirements.lock" \
+  --index-url "$index" --cache-dir "$work/pip-cache"
+hyperfine --warmup 1 --runs "${RUNS:-5}" --export-markdown "$work/result.md" \
+  --prepare "rm -rf '$cache/wheels/installed' '$work/out'" \
+  -n stowage "'$stowage' build '$work/project/stowage.yaml' --output '$work/out' --cache '$cache'" \
+  --prepare "rm -rf '$work/pip-target'" \
+  -n pip "'$python' -m pip install -q --no-deps --target '$work/pip-target' -r '$work/project/requirements.lock' --index-url '$index' --cache-dir '$work/pip-cache'"
+cat "$work/result.md"
