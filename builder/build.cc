@@ -15,6 +15,7 @@
 #include "builder/build_history.h"
 #include "builder/deploy_manifests.h"
 #include "builder/layer_cache.h"
+#include "builder/secret_env.h"
 #include "builder/source_revision.h"
 #include "builder/wheels/python_content.h"
 #include "core/error.h"
@@ -195,6 +196,9 @@ fs::path default_cache_dir() {
 PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
   PreparedBuild p;
   p.recipe = recipes::load_recipe(options.recipe);
+  // Hardening: a secret in `env` would be published in the image config (builder/secret_env.h).
+  for (const auto& warning : secret_env_warnings(p.recipe))
+    std::fprintf(stderr, "stowage: warning: %s\n", warning.c_str());
   // Refuse impossible combinations before any work; this also settles the default base.
   p.resolution = recipes::KnowledgeBase::builtin().resolve(p.recipe);
   // A bad push target is bad input: refuse it before any work.

@@ -408,7 +408,7 @@ class Installer {
       if (!installed_.emplace(dest, "").second)
         fail("has the same file twice: " + path);
       fs::path host = root_ / dest;
-      fs::create_directories(host.parent_path());
+      make_parent(host, path);
       bool executable = is_script || (archive_entry_perm(e) & 0111) != 0;
 
       layers::Sha256 hash;
@@ -471,6 +471,17 @@ class Installer {
     }
   }
 
+  // Creates the directories above `host`; a wheel that has a file where another of its entries
+  // needs a directory is refused (a filesystem_error would not name the wheel).
+  void make_parent(const fs::path& host, const std::string& entry) const {
+    std::error_code ec;
+    fs::create_directories(host.parent_path(), ec);
+    if (ec) {
+      fail("cannot place " + entry + ": " + ec.message(),
+           "another entry of the wheel is a file where this one needs a directory");
+    }
+  }
+
   // "#!python" (and "#!pythonw") become the target interpreter.
   std::string with_shebang(const std::string& script) const {
     if (!script.starts_with("#!python"))
@@ -485,7 +496,7 @@ class Installer {
       fail("would install " + dest + " twice (a script and an entry point share a name?)");
     }
     fs::path host = root_ / dest;
-    fs::create_directories(host.parent_path());
+    make_parent(host, dest);
     UniqueFd fd(::open(host.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
     if (!fd)
       throw Error("cannot create " + host.string() + ": " + errno_text(errno));
