@@ -80,7 +80,7 @@ TEST_CASE("Basic credentials never appear in output, --json, errors, the image o
   // A wrong password: a clear error that names neither password.
   const std::string wrong = "wr0ng-pa55-5e1f";
   write_auth(dir / "wrong.json", server.host(), wrong);
-  args[6] = server.host() + "/secret/other:v1";
+  args[5] = server.host() + "/secret/other:v1";
   auto bad = run_stowage(args, dir / "cache", {{"REGISTRY_AUTH_FILE", (dir / "wrong.json").string()}});
   INFO(bad.err);
   CHECK(bad.exit_code == 1);
