@@ -42,6 +42,26 @@ struct CacheLayout {
       : root(dir), blobs(dir), layers(dir / "layers", blobs) {}
 };
 
+// A killed build leaves "*.tmp-<pid>-…" files and directories anywhere it writes in the cache:
+// blobs, layer records, installed wheels, probes. Those of dead processes are removed from the
+// cache's first two levels of directories, where all of them live (found by
+// tests/hardening/kill_test.cc: layer records were left behind).
+void remove_stale_cache_temporaries(const fs::path& root) {
+  std::vector<fs::path> dirs{root};
+  std::error_code ec;
+  for (std::size_t level = 0, begin = 0; level < 2; ++level) {
+    std::size_t end = dirs.size();
+    for (std::size_t i = begin; i < end; ++i) {
+      for (fs::directory_iterator it(dirs[i], ec), last; !ec && it != last; it.increment(ec)) {
+        if (it->is_directory(ec) && !is_temporary_name(it->path().filename().string()))
+          dirs.push_back(it->path());
+      }
+    }
+    begin = end;
+  }
+  for (const auto& dir : dirs) remove_stale_temporaries(dir);
+}
+
 fs::path cache_root(const BuildOptions& options) {
   return options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
 }
@@ -252,7 +272,7 @@ BuildResult build(const BuildOptions& options) {
     kube::render_manifests(prepared.recipe, probe, options.manifests_format);
   }
   CacheLayout cache(cache_root(options));
-  remove_stale_temporaries(cache.root / "blobs" / "sha256");
+  remove_stale_cache_temporaries(cache.root);
   const int threads = effective_threads(options.threads);
   auto tar = tar_options();
 

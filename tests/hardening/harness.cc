@@ -40,14 +40,15 @@ void make_project(const fs::path& dir, unsigned seed, int models, std::int64_t m
   }
   write_text(dir / "models/config.json", "{\"seed\": " + std::to_string(seed) + "}\n");
   write_text(dir / "app/main.py", "print('serving " + std::to_string(seed) + "')\n");
-  write_text(dir / "stowage.yaml", "name: hardened\n"
-                                   "base: scratch\n"
-                                   "model:\n  - {src: models/, dst: /models}\n"
-                                   "code:\n  - {src: app/, dst: /app}\n"
-                                   "env: {MODEL_DIR: /models}\n"
-                                   "serve:\n  command: [python3, /app/main.py]\n  port: 8080\n"
-                                   "layering:\n  own_layer_threshold: 64Ki\n" +
-                                       extra_recipe);
+  write_text(dir / "stowage.yaml",
+             "name: hardened\n"
+             "base: scratch\n"
+             "model:\n  - {src: models/, dst: /models}\n"
+             "code:\n  - {src: app/, dst: /app}\n"
+             "env: {MODEL_DIR: /models}\n"
+             "serve:\n  command: [python3, /app/main.py]\n  port: 8080\n"
+             "layering:\n  own_layer_threshold: 64Ki\n" +
+                 extra_recipe);
 }
 
 std::string layout_digest(const fs::path& dir) {
@@ -147,8 +148,8 @@ TagState tag_state(const std::string& host, const std::string& repo, const std::
   for (const auto& l : m.at("layers"))
     blobs.push_back(l.at("digest").get<std::string>());
   for (const auto& d : blobs) {
-    auto head = run({"curl", "-s", "-o", "/dev/null", "-I", "-w", "%{http_code}",
-                     base + "/blobs/" + d});
+    auto head =
+        run({"curl", "-s", "-o", "/dev/null", "-I", "-w", "%{http_code}", base + "/blobs/" + d});
     if (head.out != "200")
       state.missing.push_back(d + " (HTTP " + head.out + ")");
   }

@@ -29,8 +29,12 @@ const fs::path& seeds() {
 }
 
 builder::wheels::InstallScheme scheme() {
-  return {"usr/lib/python3/dist-packages", "usr/lib/python3/dist-packages", "usr/bin",
-          "usr/include/python3.11", "usr", "/usr/bin/python3"};
+  return {"usr/lib/python3/dist-packages",
+          "usr/lib/python3/dist-packages",
+          "usr/bin",
+          "usr/include/python3.11",
+          "usr",
+          "/usr/bin/python3"};
 }
 
 // The error installing the seed wheel `name`, "" if it installed. Checks the root is gone.
@@ -48,8 +52,8 @@ std::string wheel_error(const std::string& name) {
   return "";
 }
 
-// The error reading every entry of the seed tar `name`, "" when it reads through.
-std::string tar_error(const fs::path& file) {
+// The error reading every entry of the tar `file`, "" when it reads through.
+std::string tar_file_error(const fs::path& file) {
   try {
     layers::TarReader reader(file);
     while (reader.next()) {
@@ -60,8 +64,9 @@ std::string tar_error(const fs::path& file) {
   return "";
 }
 
+// The same for the seed tar `name`.
 std::string tar_error(const std::string& name) {
-  return tar_error(seeds() / "tar" / ("seed-" + name));
+  return tar_file_error(seeds() / "tar" / ("seed-" + name));
 }
 
 }  // namespace
@@ -70,7 +75,8 @@ TEST_CASE("hostile wheels are refused, naming the entry; a good one installs") {
   CHECK(wheel_error("good").empty());
   CHECK_THAT(wheel_error("traversal"),
              Catch::Contains("escapes the install directory: ../../escape.py"));
-  CHECK_THAT(wheel_error("absolute"), Catch::Contains("escapes the install directory: /etc/escape"));
+  CHECK_THAT(wheel_error("absolute"),
+             Catch::Contains("escapes the install directory: /etc/escape"));
   CHECK_THAT(wheel_error("data-traversal"),
              Catch::Contains("escapes the install directory: demo-1.0.data/data/../../../x"));
   // A symlink entry followed by a file beneath it: the link itself is refused first.
@@ -83,14 +89,15 @@ TEST_CASE("hostile wheels are refused, naming the entry; a good one installs") {
 TEST_CASE("a wheel whose file is also a directory is refused with a clear error") {
   // Found by the wheel fuzzer: "demo/a" as a file, then "demo/a/b" beneath it.
   TempDir dir;
-  run_ok({"python3", "-c",
-          "import sys, zipfile\n"
-          "with zipfile.ZipFile(sys.argv[1], 'w') as z:\n"
-          "  z.writestr('demo-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\n')\n"
-          "  z.writestr('demo-1.0.dist-info/RECORD', '')\n"
-          "  z.writestr('demo/a', 'file')\n"
-          "  z.writestr('demo/a/b', 'beneath a file')\n",
-          (dir / "w.whl").string()});
+  run_ok(
+      {"python3", "-c",
+       "import sys, zipfile\n"
+       "with zipfile.ZipFile(sys.argv[1], 'w') as z:\n"
+       "  z.writestr('demo-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\n')\n"
+       "  z.writestr('demo-1.0.dist-info/RECORD', '')\n"
+       "  z.writestr('demo/a', 'file')\n"
+       "  z.writestr('demo/a/b', 'beneath a file')\n",
+       (dir / "w.whl").string()});
   fs::path root = dir / "root";
   try {
     builder::wheels::install_wheel(dir / "w.whl", "demo-1.0-py3-none-any.whl", scheme(), root);
@@ -104,19 +111,20 @@ TEST_CASE("a wheel whose file is also a directory is refused with a clear error"
 TEST_CASE("a zip whose headers claim absurd sizes is refused as damaged") {
   TempDir dir;
   // Sizes in the central directory and local header patched to 0xfffffff0.
-  run_ok({"python3", "-c",
-          "import sys, zipfile, struct\n"
-          "p = sys.argv[1]\n"
-          "with zipfile.ZipFile(p, 'w') as z:\n"
-          "  z.writestr('demo-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\n')\n"
-          "  z.writestr('demo-1.0.dist-info/RECORD', '')\n"
-          "  z.writestr('demo/big', 'small')\n"
-          "b = bytearray(open(p, 'rb').read())\n"
-          "for sig, off in ((b'PK\\x01\\x02', 20), (b'PK\\x03\\x04', 18)):\n"
-          "  i = b.rfind(sig)\n"
-          "  b[i + off:i + off + 8] = struct.pack('<II', 0xfffffff0, 0xfffffff0)\n"
-          "open(p, 'wb').write(b)\n",
-          (dir / "w.whl").string()});
+  run_ok(
+      {"python3", "-c",
+       "import sys, zipfile, struct\n"
+       "p = sys.argv[1]\n"
+       "with zipfile.ZipFile(p, 'w') as z:\n"
+       "  z.writestr('demo-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\n')\n"
+       "  z.writestr('demo-1.0.dist-info/RECORD', '')\n"
+       "  z.writestr('demo/big', 'small')\n"
+       "b = bytearray(open(p, 'rb').read())\n"
+       "for sig, off in ((b'PK\\x01\\x02', 20), (b'PK\\x03\\x04', 18)):\n"
+       "  i = b.rfind(sig)\n"
+       "  b[i + off:i + off + 8] = struct.pack('<II', 0xfffffff0, 0xfffffff0)\n"
+       "open(p, 'wb').write(b)\n",
+       (dir / "w.whl").string()});
   fs::path root = dir / "root";
   try {
     builder::wheels::install_wheel(dir / "w.whl", "demo-1.0-py3-none-any.whl", scheme(), root);
@@ -153,8 +161,9 @@ TEST_CASE("the tar reader reports devices and FIFOs as 'other' and reads on") {
   CHECK_FALSE(reader.next());
 }
 
-TEST_CASE("a symlink replaced by a directory may hold entries again; a hard link through a "
-          "symlink may not") {
+TEST_CASE(
+    "a symlink replaced by a directory may hold entries again; a hard link through a "
+    "symlink may not") {
   TempDir dir;
   run_ok({"python3", "-c",
           "import io, sys, tarfile\n"
@@ -168,8 +177,8 @@ TEST_CASE("a symlink replaced by a directory may hold entries again; a hard link
           "  add(t, 'root', tarfile.SYMTYPE, '/')\n"
           "  add(t, 'h', tarfile.LNKTYPE, 'root/etc/shadow')\n",
           (dir / "replaced.tar").string(), (dir / "hardlink.tar").string()});
-  CHECK(tar_error(dir / "replaced.tar").empty());
-  CHECK_THAT(tar_error(dir / "hardlink.tar"),
+  CHECK(tar_file_error(dir / "replaced.tar").empty());
+  CHECK_THAT(tar_file_error(dir / "hardlink.tar"),
              Catch::Contains("hard link target of h \"root/etc/shadow\" lies beneath the symlink "
                              "\"root\""));
 }
@@ -178,16 +187,16 @@ TEST_CASE("probing a hostile base layer never throws a stray exception") {
   // Found by review of base_python.cc: version numbers too big for an int threw
   // std::out_of_range from std::stoi, which reached the user as "stoi".
   TempDir dir;
-  run_ok({"python3", "-c",
-          "import io, sys, tarfile\n"
-          "with tarfile.open(sys.argv[1], 'w') as t:\n"
-          "  for name, kind, link in (('lib/x86_64-linux-gnu/libc.so.6', tarfile.SYMTYPE,\n"
-          "                            'libc-2.99999999999.so'),\n"
-          "                           ('usr/lib/libc-2.88888888888.so', tarfile.SYMTYPE, 'x'),\n"
-          "                           ('usr/lib/python3.99999999999/os.py', tarfile.REGTYPE, '')):\n"
-          "    i = tarfile.TarInfo(name); i.type = kind; i.linkname = link; t.addfile(i)\n",
-          (dir / "layer.tar").string()});
-  auto python =
-      builder::wheels::probe_base_python({dir / "layer.tar"}, dir / "cache", "hostile");
+  run_ok(
+      {"python3", "-c",
+       "import io, sys, tarfile\n"
+       "with tarfile.open(sys.argv[1], 'w') as t:\n"
+       "  for name, kind, link in (('lib/x86_64-linux-gnu/libc.so.6', tarfile.SYMTYPE,\n"
+       "                            'libc-2.99999999999.so'),\n"
+       "                           ('usr/lib/libc-2.88888888888.so', tarfile.SYMTYPE, 'x'),\n"
+       "                           ('usr/lib/python3.99999999999/os.py', tarfile.REGTYPE, '')):\n"
+       "    i = tarfile.TarInfo(name); i.type = kind; i.linkname = link; t.addfile(i)\n",
+       (dir / "layer.tar").string()});
+  auto python = builder::wheels::probe_base_python({dir / "layer.tar"}, dir / "cache", "hostile");
   CHECK(python.glibc_major <= 2);
 }

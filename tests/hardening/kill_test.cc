@@ -5,6 +5,7 @@
 // the one a build from an empty cache makes.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
 #include <random>
 #include <thread>
 
@@ -32,8 +33,8 @@ Clock::duration timed_ok(const std::vector<std::string>& args, const fs::path& c
 }
 
 // Starts `args` and SIGKILLs it after `delay` (it may have finished by then).
-void kill_after(const std::vector<std::string>& args, const fs::path& cache,
-                Clock::duration delay, const fs::path& log) {
+void kill_after(const std::vector<std::string>& args, const fs::path& cache, Clock::duration delay,
+                const fs::path& log) {
   BackgroundProcess p(stowage_argv(args), log, stowage_options(cache));
   std::this_thread::sleep_for(delay);
   p.stop(SIGKILL);
@@ -63,7 +64,8 @@ TEST_CASE("SIGKILL during stowage build: the next build cleans up and makes the 
   for (int k = 0; k < 8; ++k) {
     // A new model file each round, so the build has real work to be killed in.
     make_project(project, 10 + static_cast<unsigned>(k), kModels, kModelBytes);
-    std::uniform_int_distribution<long> at(0, std::chrono::duration_cast<std::chrono::microseconds>(full).count());
+    std::uniform_int_distribution<long> at(
+        0, std::chrono::duration_cast<std::chrono::microseconds>(full).count());
     auto delay = std::chrono::microseconds(at(rng));
     INFO("round " << k << ": SIGKILL after " << delay.count() << " us");
     kill_after(build, cache, delay, dir / ("killed" + std::to_string(k) + ".log"));
@@ -89,7 +91,8 @@ TEST_CASE("SIGKILL during a first build into a new layout leaves no layout and n
   for (int k = 0; k < 4; ++k) {
     fs::path cache = dir / ("cache" + std::to_string(k));
     fs::remove_all(dir / "out");
-    std::uniform_int_distribution<long> at(0, std::chrono::duration_cast<std::chrono::microseconds>(full).count());
+    std::uniform_int_distribution<long> at(
+        0, std::chrono::duration_cast<std::chrono::microseconds>(full).count());
     auto delay = std::chrono::microseconds(at(rng));
     INFO("round " << k << ": SIGKILL after " << delay.count() << " us");
     kill_after(build, cache, delay, dir / "killed.log");
@@ -109,16 +112,23 @@ TEST_CASE("SIGKILL during stowage build --push: the tag is never partial, the re
   fs::path out = dir / "out";
   make_project(project, 2, kModels, kModelBytes);
   const std::string ref = server.host() + "/killed/app:latest";
-  std::vector<std::string> push{"build",  (project / "stowage.yaml").string(),
-                                "--output", (out / "image").string(),
-                                "--push", ref,
-                                "--insecure-registry", server.host()};
+  std::vector<std::string> push{"build",
+                                (project / "stowage.yaml").string(),
+                                "--output",
+                                (out / "image").string(),
+                                "--push",
+                                ref,
+                                "--manifests",
+                                (out / "k8s").string(),
+                                "--insecure-registry",
+                                server.host()};
   auto full = timed_ok(push, cache);
   std::mt19937 rng(42);
   for (int k = 0; k < 6; ++k) {
     make_project(project, 20 + static_cast<unsigned>(k), kModels, kModelBytes);
     TagState before = tag_state(server.host(), "killed/app", "latest");
-    std::uniform_int_distribution<long> at(0, std::chrono::duration_cast<std::chrono::microseconds>(full).count());
+    std::uniform_int_distribution<long> at(
+        0, std::chrono::duration_cast<std::chrono::microseconds>(full).count());
     auto delay = std::chrono::microseconds(at(rng));
     INFO("round " << k << ": SIGKILL after " << delay.count() << " us");
     kill_after(push, cache, delay, dir / ("killed" + std::to_string(k) + ".log"));

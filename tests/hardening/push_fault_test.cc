@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/hardening/harness.h"
+#include "tests/registry/registry_test_util.h"
 #include "tests/support/registry_server.h"
 #include "tests/support/temp_dir.h"
 
@@ -41,11 +42,10 @@ class Proxy {
     std::ofstream(dir / "faults.json") << kFaults;
     port_ = free_port();
     process_ = std::make_unique<BackgroundProcess>(
-        std::vector<std::string>{"python3", (source_dir() / "tests/support/fault_proxy.py").string(),
-                                 "--port", std::to_string(port_), "--upstream",
-                                 std::to_string(upstream), "--faults",
-                                 (dir / "faults.json").string(), "--log", log_.string(), "--seed",
-                                 std::to_string(seed)},
+        std::vector<std::string>{
+            "python3", (source_dir() / "tests/support/fault_proxy.py").string(), "--port",
+            std::to_string(port_), "--upstream", std::to_string(upstream), "--faults",
+            (dir / "faults.json").string(), "--log", log_.string(), "--seed", std::to_string(seed)},
         dir / "proxy.out");
     REQUIRE(wait_for_port(port_));
   }
@@ -80,8 +80,8 @@ TEST_CASE("pushes through a faulty proxy end with the exact image or fail cleanl
     fs::path project = dir / ("project" + std::to_string(seed));
     make_project(project, seed, 3, 200 * 1024);
     fs::path layout = dir / ("layout" + std::to_string(seed));
-    auto r = run_stowage({"build", (project / "stowage.yaml").string(), "--output", layout.string()},
-                         dir / "cache");
+    auto r = run_stowage(
+        {"build", (project / "stowage.yaml").string(), "--output", layout.string()}, dir / "cache");
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     layouts.push_back(layout);

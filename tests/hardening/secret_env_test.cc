@@ -22,14 +22,21 @@ TEST_CASE("env names that say secret, and values shaped like tokens, are warned 
   const std::string gh = "ghp_" + std::string(36, 'Z');
   const std::string hf = "hf_" + std::string(34, 'q');
   const std::string aws = "AKIA" + std::string("ABCDEFGHIJKLMNOP");
-  auto w = warnings_for("  HF_TOKEN: \"s3cr3t-value-1\"\n"
-                        "  DB_PASSWORD: \"hunter2hunter2\"\n"
-                        "  AWS_SECRET_ACCESS_KEY: \"wJalrXUtnFEMIK7MDENG\"\n"
-                        "  OPENAI_API_KEY: \"sk-abcdefghijklmnop\"\n"
-                        "  SOME_VAR: \"" + gh + "\"\n"
-                        "  OTHER: \"" + hf + "\"\n"
-                        "  AWS_ID: \"" + aws + "\"\n"
-                        "  DSN: \"postgres://app:pa55word@db:5432/x\"\n");
+  auto w = warnings_for(
+      "  HF_TOKEN: \"s3cr3t-value-1\"\n"
+      "  DB_PASSWORD: \"hunter2hunter2\"\n"
+      "  AWS_SECRET_ACCESS_KEY: \"wJalrXUtnFEMIK7MDENG\"\n"
+      "  OPENAI_API_KEY: \"sk-abcdefghijklmnop\"\n"
+      "  SOME_VAR: \"" +
+      gh +
+      "\"\n"
+      "  OTHER: \"" +
+      hf +
+      "\"\n"
+      "  AWS_ID: \"" +
+      aws +
+      "\"\n"
+      "  DSN: \"postgres://app:pa55word@db:5432/x\"\n");
   REQUIRE(w.size() == 8);
   std::string all;
   for (const auto& line : w)
@@ -50,23 +57,24 @@ TEST_CASE("env names that say secret, and values shaped like tokens, are warned 
                                   "password"));
   CHECK_THAT(all, Catch::Contains("Kubernetes Secret"));
   // The values themselves are never echoed.
-  for (const std::string secret : {std::string("s3cr3t-value-1"), std::string("hunter2hunter2"),
-                                   gh, hf, aws, std::string("pa55word")}) {
+  for (const std::string& secret : {std::string("s3cr3t-value-1"), std::string("hunter2hunter2"),
+                                    gh, hf, aws, std::string("pa55word")}) {
     CHECK_THAT(all, !Catch::Contains(secret));
   }
 }
 
 TEST_CASE("ordinary env entries and references to secrets are not warned about") {
-  auto w = warnings_for("  MODEL_DIR: /models\n"
-                        "  KEYBOARD_LAYOUT: \"us-international\"\n"
-                        "  MONKEY_PATCH: \"enabled-always\"\n"
-                        "  HF_TOKEN_FILE: /run/secrets/hf\n"
-                        "  API_TOKEN: \"$API_TOKEN\"\n"
-                        "  PASSWORD: \"\"\n"
-                        "  TOKENIZERS_PARALLELISM: \"false-for-the-server\"\n"
-                        "  SECRET_PORT: \"8080\"\n"
-                        "  URL: \"https://user@example.com/x\"\n"
-                        "  HASH: \"ghp_short\"\n");
+  auto w = warnings_for(
+      "  MODEL_DIR: /models\n"
+      "  KEYBOARD_LAYOUT: \"us-international\"\n"
+      "  MONKEY_PATCH: \"enabled-always\"\n"
+      "  HF_TOKEN_FILE: /run/secrets/hf\n"
+      "  API_TOKEN: \"$API_TOKEN\"\n"
+      "  PASSWORD: \"\"\n"
+      "  TOKENIZERS_PARALLELISM: \"false-for-the-server\"\n"
+      "  SECRET_PORT: \"8080\"\n"
+      "  URL: \"https://user@example.com/x\"\n"
+      "  HASH: \"ghp_short\"\n");
   std::string all;
   for (const auto& line : w)
     all += line + "\n";

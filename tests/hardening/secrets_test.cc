@@ -55,11 +55,12 @@ TEST_CASE("Basic credentials never appear in output, --json, errors, the image o
   make_project(dir / "project", 5, 1, 64 * 1024);
   write_auth(dir / "auth.json", server.host(), kPassword);
   const std::string ref = server.host() + "/secret/app:v1";
-  std::vector<std::string> args{"build",     (dir / "project/stowage.yaml").string(),
-                                "--output",  (dir / "out/image").string(),
-                                "--push",    ref,
-                                "--ca-file", server.ca_file().string(),
-                                "--json",    "--progress"};
+  std::vector<std::string> args{"build",       (dir / "project/stowage.yaml").string(),
+                                "--output",    (dir / "out/image").string(),
+                                "--push",      ref,
+                                "--ca-file",   server.ca_file().string(),
+                                "--manifests", (dir / "out/k8s").string(),
+                                "--json",      "--progress"};
   auto r = run_stowage(args, dir / "cache", {{"REGISTRY_AUTH_FILE", (dir / "auth.json").string()}});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -81,7 +82,8 @@ TEST_CASE("Basic credentials never appear in output, --json, errors, the image o
   const std::string wrong = "wr0ng-pa55-5e1f";
   write_auth(dir / "wrong.json", server.host(), wrong);
   args[5] = server.host() + "/secret/other:v1";
-  auto bad = run_stowage(args, dir / "cache", {{"REGISTRY_AUTH_FILE", (dir / "wrong.json").string()}});
+  auto bad =
+      run_stowage(args, dir / "cache", {{"REGISTRY_AUTH_FILE", (dir / "wrong.json").string()}});
   INFO(bad.err);
   CHECK(bad.exit_code == 1);
   CHECK_THAT(bad.err, Catch::Contains("stowage: error: "));
@@ -113,28 +115,30 @@ TEST_CASE("a secret-looking env value is warned about at build time, without the
   recipe.replace(recipe.find("env: {MODEL_DIR: /models}"), 25,
                  "env: {MODEL_DIR: /models, HF_TOKEN: \"" + token + "\"}");
   write_text(dir / "project/stowage.yaml", recipe);
-  auto r = run_stowage({"build", (dir / "project/stowage.yaml").string(), "--output",
-                        (dir / "out").string()},
-                       dir / "cache");
+  auto r = run_stowage(
+      {"build", (dir / "project/stowage.yaml").string(), "--output", (dir / "out").string()},
+      dir / "cache");
   INFO(r.err);
   CHECK(r.exit_code == 0);  // a warning, not a refusal
   CHECK_THAT(r.err, Catch::Contains("stowage: warning: " + (dir / "project/stowage.yaml").string() +
-                                    ":6:"));
+                                    ":7:37:"));
   CHECK_THAT(r.err, Catch::Contains("env.HF_TOKEN looks like a secret"));
   CHECK_THAT(r.err, !Catch::Contains(token));
 }
 
-TEST_CASE("tokens are asked for with the least scope: pull for the base, pull+push for the target") {
+TEST_CASE(
+    "tokens are asked for with the least scope: pull for the base, pull+push for the target") {
   RegistryServer server({.user = kUser, .password = kPassword, .token_auth = true});
   TempDir dir;
   write_auth(dir / "auth.json", server.host(), kPassword);
   std::map<std::string, std::string> env{{"REGISTRY_AUTH_FILE", (dir / "auth.json").string()}};
   // A base image in the registry, pushed from a layout.
   make_project(dir / "base", 7, 1, 64 * 1024);
-  auto base = run_stowage({"build", (dir / "base/stowage.yaml").string(), "--output",
-                           (dir / "base-layout").string(), "--push",
-                           server.host() + "/library/base:1", "--insecure-registry", server.host()},
-                          dir / "cache", env);
+  auto base =
+      run_stowage({"build", (dir / "base/stowage.yaml").string(), "--output",
+                   (dir / "base-layout").string(), "--push", server.host() + "/library/base:1",
+                   "--manifests", (dir / "k8s").string(), "--insecure-registry", server.host()},
+                  dir / "cache", env);
   INFO(base.err);
   REQUIRE(base.exit_code == 0);
   const std::size_t before = server.token_log().size();
@@ -143,10 +147,11 @@ TEST_CASE("tokens are asked for with the least scope: pull for the base, pull+pu
   std::string recipe = read_file(dir / "app/stowage.yaml");
   recipe.replace(recipe.find("base: scratch"), 13, "base: " + server.host() + "/library/base:1");
   write_text(dir / "app/stowage.yaml", recipe);
-  auto r = run_stowage({"build", (dir / "app/stowage.yaml").string(), "--output",
-                        (dir / "app-layout").string(), "--push",
-                        server.host() + "/team/app:1", "--insecure-registry", server.host()},
-                       dir / "cache", env);
+  auto r =
+      run_stowage({"build", (dir / "app/stowage.yaml").string(), "--output",
+                   (dir / "app-layout").string(), "--push", server.host() + "/team/app:1",
+                   "--manifests", (dir / "k8s").string(), "--insecure-registry", server.host()},
+                  dir / "cache", env);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   std::string log = server.token_log().substr(before);
