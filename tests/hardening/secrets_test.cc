@@ -147,17 +147,23 @@ TEST_CASE(
   std::string recipe = read_file(dir / "app/stowage.yaml");
   recipe.replace(recipe.find("base: scratch"), 13, "base: " + server.host() + "/library/base:1");
   write_text(dir / "app/stowage.yaml", recipe);
-  auto r =
-      run_stowage({"build", (dir / "app/stowage.yaml").string(), "--output",
-                   (dir / "app-layout").string(), "--push", server.host() + "/team/app:1",
-                   "--manifests", (dir / "k8s").string(), "--insecure-registry", server.host()},
-                  dir / "cache", env);
+  auto r = run_stowage(
+      {"build", (dir / "app/stowage.yaml").string(), "--output", (dir / "app-layout").string(),
+       "--push", server.host() + "/team/app:1", "--manifests", (dir / "k8s").string(),
+       "--insecure-registry", server.host(), "--progress", "--json"},
+      dir / "cache", env);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
+  // Neither the password nor a bearer token (a JWT: "eyJ…") shows in the output.
+  for (const auto& s : spellings(kPassword)) {
+    CHECK_THAT(r.out + r.err, !Catch::Contains(s));
+  }
+  CHECK_THAT(r.out + r.err, !Catch::Contains("eyJ"));
   std::string log = server.token_log().substr(before);
   INFO(log);
   REQUIRE_FALSE(log.empty());
   bool asked_push = false;
+  bool asked_base = false;
   for (std::size_t start = 0; start < log.size();) {
     std::size_t end = log.find('\n', start);
     std::string line = log.substr(start, end - start);
@@ -176,8 +182,10 @@ TEST_CASE(
       } else {
         // Anything else is read-only: the base (for its config and to mount its layers).
         CHECK((scope == "repository:library/base:pull" || scope == "repository:team/app:pull"));
+        asked_base = asked_base || scope == "repository:library/base:pull";
       }
     }
   }
   CHECK(asked_push);
+  CHECK(asked_base);
 }
