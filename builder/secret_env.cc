@@ -68,11 +68,10 @@ bool has_url_credentials(std::string_view value) {
 std::string token_shape(std::string_view value) {
   if (has_aws_key_id(value))
     return "the value looks like an AWS access key id";
-  for (std::string_view p : {"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}) {
-    if (has_token(value, p, 30))
-      return "the value looks like a GitHub token";
-  }
-  if (has_token(value, "github_pat_", 30))
+  constexpr std::array<std::string_view, 6> kGitHub = {"ghp_", "gho_", "ghu_",
+                                                       "ghs_", "ghr_", "github_pat_"};
+  if (std::any_of(kGitHub.begin(), kGitHub.end(),
+                  [&](std::string_view p) { return has_token(value, p, 30); }))
     return "the value looks like a GitHub token";
   if (has_token(value, "hf_", 30))
     return "the value looks like a Hugging Face token";

@@ -33,9 +33,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::filesystem::path arg = argv[i];
     if (std::filesystem::is_directory(arg)) {
-      std::vector<std::filesystem::path> files;
-      for (const auto& e : std::filesystem::directory_iterator(arg))
-        files.push_back(e.path());
+      std::vector<std::filesystem::path> files(std::filesystem::directory_iterator(arg), {});
       std::sort(files.begin(), files.end());
       for (const auto& f : files) {
         replay(f);

@@ -1,6 +1,8 @@
 #include "tests/hardening/harness.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "core/file.h"
@@ -145,8 +147,8 @@ TagState tag_state(const std::string& host, const std::string& repo, const std::
   state.digest = layers::Digest::of(body).str();
   auto m = nlohmann::json::parse(body);
   std::vector<std::string> blobs{m.at("config").at("digest").get<std::string>()};
-  for (const auto& l : m.at("layers"))
-    blobs.push_back(l.at("digest").get<std::string>());
+  std::transform(m.at("layers").begin(), m.at("layers").end(), std::back_inserter(blobs),
+                 [](const nlohmann::json& l) { return l.at("digest").get<std::string>(); });
   for (const auto& d : blobs) {
     auto head =
         run({"curl", "-s", "-o", "/dev/null", "-I", "-w", "%{http_code}", base + "/blobs/" + d});
