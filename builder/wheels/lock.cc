@@ -248,8 +248,12 @@ Lock parse_requirements(std::string_view text, const fs::path& file, const Marke
       // name-version-... : the version is the second field of a wheel name.
       auto first = filename.find('-');
       auto second = filename.find('-', first + 1);
-      if (first == std::string::npos || second == std::string::npos) {
-        fail("\"" + filename + "\" is not a wheel file name", "");
+      // An empty name or version field ("x--1-py3-none-any.whl") is no wheel name either (found
+      // by fuzz/requirements_fuzz: it locked a package without a version).
+      if (first == std::string::npos || second == std::string::npos || first == 0 ||
+          second == first + 1) {
+        fail("\"" + filename + "\" is not a wheel file name",
+             "a wheel is named NAME-VERSION-PYTHON-ABI-PLATFORM.whl");
       }
       pkg.version = filename.substr(first + 1, second - first - 1);
       pkg.direct_url = true;

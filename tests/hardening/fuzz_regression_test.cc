@@ -66,6 +66,28 @@ TEST_CASE("pylock: an empty wheels list is refused like an sdist-only package") 
                   stowage::InputError);
 }
 
+TEST_CASE("requirements: a direct URL whose file name has an empty version is refused") {
+  // Found by requirements_fuzz in the CI fuzz run (crash-direct-url-empty-version): "demo @
+  // https://h/x--1-py3-none-any.whl" locked demo with an empty version.
+  const std::string hash(64, 'a');
+  CHECK_THROWS_WITH(
+      parse_requirements(
+          "demo @ https://h.invalid/demo--py3-none-any.whl --hash=sha256:" + hash + "\n",
+          "/p/requirements.lock", {}),
+      Catch::Contains("/p/requirements.lock:1:") &&
+          Catch::Contains("\"demo--py3-none-any.whl\" is not a wheel file name"));
+  CHECK_THROWS_AS(parse_requirements(
+                      stowage::read_file(corpus("requirements", "crash-direct-url-empty-version")),
+                      "/p/requirements.lock", {}),
+                  stowage::InputError);
+  // A proper direct URL still locks its version.
+  auto lock = parse_requirements(
+      "demo @ https://h.invalid/demo-1.2-py3-none-any.whl --hash=sha256:" + hash + "\n",
+      "/p/requirements.lock", {});
+  REQUIRE(lock.packages.size() == 1);
+  CHECK(lock.packages[0].version == "1.2");
+}
+
 TEST_CASE("wheel: a zip whose error has no message is refused, not a crash") {
   // Found by wheel_fuzz (crash-null-error-string): libarchive gave no error string for a
   // damaged central directory and a NULL was appended to a std::string (SEGV).
