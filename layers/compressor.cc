@@ -227,17 +227,19 @@ class ZstdDecompressor final : public ByteSink {
   }
 
   void finish() override {
-    // Drain output zstd may still hold for a completely read frame.
-    for (;;) {
+    // Flush what zstd still holds of a frame whose input has all been read. Once a frame has
+    // ended (rc == 0) another call would start reading a new frame, so stop there.
+    while (frame_open_) {
       ZSTD_inBuffer in{nullptr, 0, 0};
       ZSTD_outBuffer o{buf_.data(), buf_.size(), 0};
       std::size_t rc = ZSTD_decompressStream(ctx_.get(), &o, &in);
-      if (ZSTD_isError(rc))
+      if (ZSTD_isError(rc)) {
         throw Error(std::string("corrupt zstd data: ") + ZSTD_getErrorName(rc));
+      }
       if (o.pos > 0)
         out_.write(bytes_of(buf_, o.pos));
       frame_open_ = rc != 0;
-      if (o.pos < o.size)
+      if (o.pos == 0)
         break;
     }
     if (!started_ || frame_open_)
