@@ -80,6 +80,13 @@ TEST_CASE("an abandoned or mismatching writer leaves nothing behind", "[blob_sto
     w->write(std::as_bytes(std::span(std::string_view("partial"))));
   }
   CHECK(names_in(tmp / "s/blobs/sha256").empty());
+  {
+    // Large enough for the background writer to be busy when the writer goes away.
+    std::string big = sample_text(13 << 20, 4);
+    auto w = store.begin_write();
+    w->write(std::as_bytes(std::span(big)));
+  }
+  CHECK(names_in(tmp / "s/blobs/sha256").empty());
   auto w = store.begin_write();
   w->write(std::as_bytes(std::span(std::string_view("actual"))));
   CHECK_THROWS_WITH(w->commit(Digest::of("expected")), Catch::Contains(Digest::of("actual").str()));
@@ -137,7 +144,9 @@ TEST_CASE("concurrent writers of the same blob both succeed", "[blob_store]") {
 TEST_CASE("import_from hard-links on one file system and copies across", "[blob_store]") {
   TempDir tmp;
   BlobStore a(tmp / "a"), b(tmp / "b");
-  Digest d = a.put("shared layer bytes");
+  // Over two 4 MiB write blocks, so the copy takes the background-writer path on tmpfs too.
+  const std::string bytes = "shared layer bytes" + sample_text(9 << 20, 5);
+  Digest d = a.put(bytes);
   b.import_from(a, d);
   struct stat sa {
   }, sb{};
@@ -153,7 +162,7 @@ TEST_CASE("import_from hard-links on one file system and copies across", "[blob_
     {
       BlobStore c(dir);
       c.import_from(a, d);
-      CHECK(c.read(d) == "shared layer bytes");
+      CHECK(c.read(d) == bytes);
       struct stat sc {};
       REQUIRE(::stat(c.path_of(d).c_str(), &sc) == 0);
       CHECK(sc.st_dev != sa.st_dev);
