@@ -1,6 +1,7 @@
 #include "core/file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -127,6 +128,31 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view d
 
 bool is_temporary_name(std::string_view filename) {
   return filename.find(kTempMarker) != std::string_view::npos;
+}
+
+std::filesystem::path temporary_sibling(const std::filesystem::path& path) {
+  std::filesystem::path p = path;
+  p += std::string(kTempMarker) + std::to_string(getpid());
+  return p;
+}
+
+void remove_stale_temporaries(const std::filesystem::path& dir, std::string_view prefix) {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    auto marker = name.find(kTempMarker);
+    if (marker == std::string::npos || !std::string_view(name).starts_with(prefix)) continue;
+    std::string_view rest = std::string_view(name).substr(marker + kTempMarker.size());
+    pid_t pid = 0;
+    for (char c : rest) {
+      if (c < '0' || c > '9') break;
+      pid = pid * 10 + (c - '0');
+    }
+    if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)) {
+      std::error_code remove_ec;
+      std::filesystem::remove_all(it->path(), remove_ec);
+    }
+  }
 }
 
 }  // namespace stowage

@@ -74,4 +74,13 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view d
 // True for names AtomicFile uses for its temporary files.
 bool is_temporary_name(std::string_view filename);
 
+// The name for a temporary sibling of `path` owned by this process ("<path>.tmp-<pid>"), in
+// the format remove_stale_temporaries() recognises.
+std::filesystem::path temporary_sibling(const std::filesystem::path& path);
+
+// Removes the temporary files and directories in `dir` whose name starts with `prefix` and
+// whose owning process no longer exists (left behind by a killed stowage). Those of live
+// processes are kept, since they may be another build at work.
+void remove_stale_temporaries(const std::filesystem::path& dir, std::string_view prefix = {});
+
 }  // namespace stowage

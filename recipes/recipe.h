@@ -21,9 +21,9 @@ namespace stowage::recipes {
 
 // One `model:` or `code:` entry: host content copied into the image.
 struct ContentEntry {
-  std::string src;                        // as written, relative to the recipe's directory
-  std::filesystem::path source;           // resolved absolute host path (file or directory)
-  std::string dst;                        // absolute path in the image ("/models")
+  std::string src;                           // as written, relative to the recipe's directory
+  std::filesystem::path source;              // resolved absolute host path (file or directory)
+  std::string dst;                           // absolute path in the image ("/models")
   std::optional<LayerClass> class_override;  // `class:` in the entry
 };
 
@@ -33,10 +33,10 @@ struct Framework {
 };
 
 struct Serve {
-  std::vector<std::string> command;  // exec form; becomes the image's Entrypoint
-  int port = 0;                      // 0 = none
-  std::string health;                // liveness HTTP path, e.g. "/healthz"
-  std::string ready;                 // readiness HTTP path; defaults to `health`
+  std::vector<std::string> command;    // exec form; becomes the image's Entrypoint
+  int port = 0;                        // 0 = none
+  std::string health;                  // liveness HTTP path, e.g. "/healthz"
+  std::string ready;                   // readiness HTTP path; the parser fills in `health` if unset
   std::optional<int> startup_seconds;  // override of the derived start-up allowance
 };
 
@@ -61,10 +61,25 @@ struct Deploy {
   bool kserve = false;
 };
 
+// `base`, taken apart.
+struct BaseImage {
+  enum class Kind {
+    unspecified,  // no `base`: the knowledge base picks one
+    scratch,      // "scratch": no base layers
+    oci_layout,   // "oci:DIR[:TAG]": an image in a local OCI image layout
+    rootfs,       // "rootfs:FILE.tar": a root filesystem tarball imported as one layer
+    registry,     // anything else: an image reference ("python:3.11-slim")
+  };
+  Kind kind = Kind::unspecified;
+  std::filesystem::path path;  // oci_layout: the layout directory; rootfs: the tarball. Absolute.
+  std::string tag;             // oci_layout: the ref name after DIR:, "" = the layout's only image
+  std::string reference;       // registry: the reference as written (syntax checked only)
+};
+
 // Layer planning knobs.
 struct Layering {
-  int budget = 32;                               // max layers, base layers included
-  std::int64_t own_layer_threshold = 64 << 20;   // items at least this big get their own layer
+  int budget = 32;                              // max layers, base layers included
+  std::int64_t own_layer_threshold = 64 << 20;  // items at least this big get their own layer
 };
 
 struct Recipe {
@@ -75,11 +90,13 @@ struct Recipe {
   // "scratch", "oci:DIR[:TAG]", "rootfs:FILE.tar", or a registry reference.
   // Empty when absent (the knowledge base picks one).
   std::string base;
-  std::string python;  // "3.11"; empty = unspecified
-  std::string cuda;    // "12.4", "cpu", or empty = unspecified
+  BaseImage base_image;  // `base`, taken apart and resolved against `dir`
+  std::string python;    // "3.11"; empty = unspecified
+  std::string cuda;      // "12.4", "cpu", or empty = unspecified
   std::optional<Framework> framework;
-  std::string python_requirements;        // path of the lock, relative to dir
-  std::vector<std::string> python_index;  // simple-index URLs, searched in order
+  std::string python_requirements;           // path of the lock, relative to dir
+  std::vector<std::string> python_index;     // simple-index URLs, searched in order
+  std::vector<std::string> system_packages;  // OS package names ("libgomp1", "curl=7.88.1-10")
   std::vector<ContentEntry> model;
   std::vector<ContentEntry> code;
   std::map<std::string, std::string> env;
@@ -98,9 +115,16 @@ struct Recipe {
   SourceLocation where(std::string_view path) const;
 };
 
-// Reads and validates a recipe file. Throws InputError.
+// Reads and validates a recipe file; a directory stands for its stowage.yaml. Throws
+// InputError (exit 2) for a missing or unreadable file and for every problem in it.
 Recipe load_recipe(const std::filesystem::path& file);
-// Parses recipe text; `file` is used for messages and to resolve relative paths.
+// Parses recipe text; `file` is used for messages and to resolve relative paths (it need not
+// exist, but `src` and `base` paths are checked on disk). Throws InputError.
 Recipe parse_recipe(std::string_view yaml_text, const std::filesystem::path& file);
+
+// Every key a recipe may hold, as paths: "deploy.resources.cpu", "model[].src". Sections
+// appear themselves too ("deploy", "deploy.resources"); free-form maps (env, labels,
+// deploy.node_selector) appear as one path. For documentation and schema checks.
+std::vector<std::string> recipe_keys();
 
 }  // namespace stowage::recipes

@@ -5,12 +5,13 @@ set -euo pipefail
 
 build_pkgs=(
   cmake ninja-build g++ pkg-config git
-  libarchive-dev libssl-dev libcurl4-openssl-dev libzstd-dev zlib1g-dev
+  libarchive-dev libssl-dev libcurl4-openssl-dev libzstd-dev zlib1g-dev zstd tar
   nlohmann-json3-dev libyaml-cpp-dev catch2 libcli11-dev libfmt-dev
 )
 test_pkgs=(
   docker-registry skopeo umoci runc containerd mmdebstrap apache2-utils
-  python3 python3-pip-whl python3-setuptools-whl openssl curl hyperfine
+  python3 python3-pip-whl python3-setuptools-whl python3-sklearn openssl curl hyperfine
+  python3-yaml python3-jsonschema
 )
 
 missing=()

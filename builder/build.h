@@ -1,0 +1,73 @@
+// `stowage build` and `stowage plan` as library calls.
+//
+// A build runs in two steps. prepare() reads the recipe, resolves the base image, walks the
+// model and code sources and plans the layers; it writes nothing but the cache, so a recipe
+// error never leaves output behind. build() then produces every planned layer that the cache
+// does not already hold (in parallel), assembles the config and manifest, and exports the
+// image to an OCI layout: a new layout directory appears whole (it is built under a temporary
+// name and renamed), and an existing one only gains blobs before its index.json is replaced.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "builder/base_image.h"
+#include "builder/layer_plan.h"
+#include "layers/compressor.h"
+#include "layers/image.h"
+#include "recipes/recipe.h"
+
+namespace stowage::builder {
+
+struct BuildOptions {
+  std::filesystem::path recipe = "stowage.yaml";
+  std::filesystem::path output = "stowage-out/image";  // OCI layout; empty = do not export
+  std::string tag = "latest";                          // ref name inside the layout
+  std::filesystem::path cache_dir;                     // empty = default_cache_dir()
+  std::optional<layers::Compression> compression;      // nullopt = auto per layer
+  layers::Platform platform;
+  int threads = 0;  // layer builders and zstd workers; 0 = one per core
+  // Called with one human-readable line per step (for --progress); may be empty.
+  std::function<void(const std::string&)> progress;
+};
+
+// $STOWAGE_CACHE, else $XDG_CACHE_HOME/stowage, else ~/.cache/stowage.
+std::filesystem::path default_cache_dir();
+
+struct LayerReport {
+  recipes::LayerClass layer_class = recipes::LayerClass::base;
+  std::string description;
+  layers::Descriptor descriptor;
+  layers::Digest diff_id = layers::Digest::of("");
+  std::size_t files = 0;
+  std::int64_t bytes = 0;  // file content bytes (0 for base layers)
+  bool cached = false;     // true when reused; always true for base layers
+};
+
+struct BuildResult {
+  layers::Descriptor manifest;   // digest and size of the manifest
+  std::string manifest_json;
+  std::string config_json;
+  std::vector<LayerReport> layers;  // base first
+  std::int64_t bytes_read = 0;      // bytes of source content read from the host
+  std::filesystem::path layout;     // the OCI layout written, if any
+  std::string tag;
+};
+
+// The plan of a build, without producing anything.
+struct PreparedBuild {
+  recipes::Recipe recipe;
+  BaseImage base;
+  std::vector<PlannedLayer> plan;  // content layers, lowest first (meta not included)
+  std::vector<std::string> cache_keys;  // one per plan entry
+  std::vector<bool> cached;             // whether the cache already holds that layer
+};
+
+PreparedBuild prepare(const BuildOptions& options);
+BuildResult build(const BuildOptions& options);
+
+}  // namespace stowage::builder

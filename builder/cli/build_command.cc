@@ -1,0 +1,94 @@
+#include <fmt/format.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "builder/build.h"
+#include "builder/cli/commands.h"
+#include "builder/cli/report.h"
+#include "recipes/layer_class.h"
+
+namespace stowage::cli {
+namespace {
+
+struct BuildFlags {
+  std::string recipe = "stowage.yaml";
+  std::string output = "stowage-out/image";
+  std::string tag = "latest";
+  std::string cache;
+  std::string compression = "auto";
+  std::string platform = "linux/amd64";
+  int threads = 0;
+};
+
+nlohmann::json result_json(const builder::BuildResult& r) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& l : r.layers) {
+    layers.push_back({{"class", recipes::layer_class_name(l.layer_class)},
+                      {"description", l.description},
+                      {"mediaType", l.descriptor.media_type},
+                      {"digest", l.descriptor.digest.str()},
+                      {"size", l.descriptor.size},
+                      {"diffID", l.diff_id.str()},
+                      {"files", l.files},
+                      {"bytes", l.bytes},
+                      {"cached", l.cached}});
+  }
+  nlohmann::json j = {{"manifest",
+                       {{"mediaType", r.manifest.media_type},
+                        {"digest", r.manifest.digest.str()},
+                        {"size", r.manifest.size}}},
+                      {"layers", layers},
+                      {"bytesRead", r.bytes_read}};
+  if (!r.layout.empty()) {
+    j["layout"] = r.layout.string();
+    j["tag"] = r.tag;
+  }
+  return j;
+}
+
+void run_build(const BuildFlags& f, const GlobalFlags& g) {
+  builder::BuildOptions options;
+  options.recipe = f.recipe;
+  options.output = f.output;
+  options.tag = f.tag;
+  options.cache_dir = f.cache;
+  if (f.compression != "auto") options.compression = layers::parse_compression(f.compression);
+  options.platform = layers::Platform::parse(f.platform);
+  options.threads = f.threads;
+  options.progress = progress_printer(g.progress);
+  builder::BuildResult r = builder::build(options);
+  if (g.json) {
+    fmt::print("{}\n", result_json(r).dump(2));
+    return;
+  }
+  std::size_t built = 0;
+  for (const auto& l : r.layers) built += l.cached ? 0 : 1;
+  fmt::print("built {} ({} layers, {} rebuilt, {} read)\n", r.manifest.digest.str(),
+             r.layers.size(), built, human_bytes(r.bytes_read));
+  if (!r.layout.empty()) fmt::print("oci:{}:{}\n", r.layout.string(), r.tag);
+}
+
+}  // namespace
+
+void add_build_command(CLI::App& app, GlobalFlags& global) {
+  auto flags = std::make_shared<BuildFlags>();
+  auto* cmd = app.add_subcommand("build", "Build the image a recipe describes");
+  cmd->add_option("recipe", flags->recipe, "Recipe file")->capture_default_str();
+  cmd->add_option("--output", flags->output, "OCI image layout to write")->capture_default_str();
+  cmd->add_option("--tag", flags->tag, "Ref name of the image in the layout")
+      ->capture_default_str();
+  cmd->add_option("--cache", flags->cache, "Cache directory (default: $STOWAGE_CACHE or "
+                                           "~/.cache/stowage)");
+  cmd->add_option("--compression", flags->compression, "zstd, gzip, none or auto")
+      ->check(CLI::IsMember({"auto", "zstd", "gzip", "none"}))
+      ->capture_default_str();
+  cmd->add_option("--platform", flags->platform, "Target platform")->capture_default_str();
+  cmd->add_option("--threads", flags->threads, "Worker threads (0: one per core)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--json", global.json, "Print the result as JSON");
+  cmd->add_flag("--progress", global.progress, "Print progress to stderr even when not a TTY");
+  cmd->callback([flags, &global] { run_build(*flags, global); });
+}
+
+}  // namespace stowage::cli

@@ -1,0 +1,17 @@
+// Shared pieces of what commands print.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace stowage::cli {
+
+// "1.4 GiB", "12 KiB", "512 B".
+std::string human_bytes(std::int64_t bytes);
+
+// A progress callback that writes "stowage: <line>" to stderr when stderr is a terminal or
+// `forced`; otherwise one that does nothing.
+std::function<void(const std::string&)> progress_printer(bool forced);
+
+}  // namespace stowage::cli

@@ -1,0 +1,37 @@
+// .stowageignore: gitignore-syntax exclusions for `model` and `code` sources.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stowage::builder {
+
+// The patterns of one .stowageignore file, matched against paths relative to the directory
+// that holds the file. Supported syntax is gitignore's: `#` comments, blank lines, `!` to
+// re-include, a trailing `/` for directories only, a leading or inner `/` to anchor at the
+// root, `*`, `?`, `[...]` and `**` (any number of directories).
+class IgnoreRules {
+ public:
+  IgnoreRules() = default;
+  // Parses pattern text (never fails: like git, unmatched syntax simply matches nothing).
+  explicit IgnoreRules(std::string_view text);
+  // Reads DIR/.stowageignore when present; no rules otherwise.
+  static IgnoreRules load(const std::filesystem::path& dir);
+
+  // Whether `relative_path` ('/'-separated, relative to the rules' directory) is excluded.
+  bool excluded(std::string_view relative_path, bool is_directory) const;
+  bool empty() const { return rules_.empty(); }
+
+ private:
+  struct Rule {
+    std::string pattern;  // without leading '!' / trailing '/'
+    bool negate = false;
+    bool directory_only = false;
+    bool anchored = false;  // contains a '/' before the end: matched against the full path
+  };
+  std::vector<Rule> rules_;
+};
+
+}  // namespace stowage::builder

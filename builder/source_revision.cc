@@ -1,0 +1,76 @@
+#include "builder/source_revision.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace stowage::builder {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string first_line(const fs::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  return line;
+}
+
+bool is_hex_sha(const std::string& s) {
+  if (s.size() != 40 && s.size() != 64) return false;
+  return s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// The git directory for a work tree root: ".git" itself, or where a ".git" file points.
+fs::path git_dir_of(const fs::path& root) {
+  fs::path dot_git = root / ".git";
+  if (fs::is_directory(dot_git)) return dot_git;
+  std::string line = first_line(dot_git);
+  if (!line.starts_with("gitdir: ")) return {};
+  fs::path target = line.substr(8);
+  return target.is_absolute() ? target : root / target;
+}
+
+std::string resolve_ref(const fs::path& git_dir, const fs::path& common_dir,
+                        const std::string& ref) {
+  for (const auto& dir : {git_dir, common_dir}) {
+    std::string value = first_line(dir / ref);
+    if (is_hex_sha(value)) return value;
+  }
+  std::ifstream packed(common_dir / "packed-refs");
+  std::string line;
+  while (std::getline(packed, line)) {
+    auto space = line.find(' ');
+    if (space != std::string::npos && line.substr(space + 1) == ref &&
+        is_hex_sha(line.substr(0, space))) {
+      return line.substr(0, space);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string git_revision(const fs::path& dir) {
+  std::error_code ec;
+  fs::path current = fs::weakly_canonical(dir, ec);
+  if (ec) return {};
+  for (; !current.empty(); current = current.parent_path()) {
+    if (fs::exists(current / ".git", ec)) {
+      fs::path git_dir = git_dir_of(current);
+      if (git_dir.empty()) return {};
+      fs::path common_dir = git_dir;
+      if (std::string common = first_line(git_dir / "commondir"); !common.empty()) {
+        common_dir = fs::path(common).is_absolute() ? fs::path(common) : git_dir / common;
+      }
+      std::string head = first_line(git_dir / "HEAD");
+      if (is_hex_sha(head)) return head;
+      if (head.starts_with("ref: ")) return resolve_ref(git_dir, common_dir, head.substr(5));
+      return {};
+    }
+    if (current == current.root_path()) break;
+  }
+  return {};
+}
+
+}  // namespace stowage::builder
