@@ -82,9 +82,8 @@ std::optional<std::int64_t> BlobStore::size_of(const Digest& digest) const {
 }
 
 // Between the caller and the temporary file: fills 4 MiB blocks and hands full ones to a
-// thread that hashes and writes them in order. The caller's thread only copies, so reading,
-// tarring and compressing overlap hashing and disk writes. The thread starts with the first
-// full block; a small blob never starts one.
+// thread that writes them in order, so the caller's hashing overlaps the disk writes. The
+// thread starts with the first full block; a small blob never starts one.
 //
 // Full blocks are written with O_DIRECT when the file system accepts it: the data goes from
 // the block to the disk without a copy into the page cache, which on the machines measured
@@ -97,8 +96,7 @@ struct BlobStore::Writer::Spool {
   using Block = std::unique_ptr<std::byte, FreeBlock>;
   static constexpr std::size_t kAlign = 4096;
 
-  Spool(int file_fd, fs::path file_path, Sha256& blob_hash)
-      : fd(file_fd), path(std::move(file_path)), hash(blob_hash) {}
+  Spool(int file_fd, fs::path file_path) : fd(file_fd), path(std::move(file_path)) {}
 
   ~Spool() {
     if (thread.joinable()) {
@@ -135,7 +133,6 @@ struct BlobStore::Writer::Spool {
         std::rethrow_exception(error);
     }
     if (used > 0) {
-      hash.update(std::span(current.get(), used));
       set_direct(false);
       write_all(fd, std::span(current.get(), used), path);
       used = 0;
@@ -184,7 +181,6 @@ struct BlobStore::Writer::Spool {
 
   // Writes one full block; falls back to buffered I/O if direct I/O is refused.
   void write_block(const std::byte* data) {
-    hash.update(std::span(data, kBlock));
     std::size_t done = 0;
     while (done < kBlock) {
       ssize_t n = ::write(fd, data + done, kBlock - done);
@@ -236,7 +232,6 @@ struct BlobStore::Writer::Spool {
 
   int fd;
   fs::path path;
-  Sha256& hash;            // updated by the thread while it runs, else by the caller
   Block current;           // the block being filled by the caller
   std::size_t used = 0;    // bytes of `current` filled
   std::size_t blocks = 0;  // blocks allocated so far, at most kBlocks
@@ -258,7 +253,7 @@ struct BlobStore::Writer::Spool {
 BlobStore::Writer::Writer(const BlobStore& store)
     : store_(store),
       file_(std::make_unique<AtomicFile>(store.dir_ / "incoming")),
-      spool_(std::make_unique<Spool>(file_->fd(), file_->temp_path(), hash_)) {}
+      spool_(std::make_unique<Spool>(file_->fd(), file_->temp_path())) {}
 
 // The spool's thread must stop before the file it writes to is removed.
 BlobStore::Writer::~Writer() {
@@ -268,6 +263,7 @@ BlobStore::Writer::~Writer() {
 void BlobStore::Writer::write(std::span<const std::byte> data) {
   if (!file_)
     throw Error("blob writer: write() after commit");
+  hash_.update(data);
   size_ += static_cast<std::int64_t>(data.size());
   spool_->append(data);
 }
