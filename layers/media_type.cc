@@ -2,13 +2,9 @@
 
 namespace stowage::layers::media_type {
 
-bool is_index(std::string_view mt) {
-  return mt == kOciIndex || mt == kDockerManifestList;
-}
+bool is_index(std::string_view mt) { return mt == kOciIndex || mt == kDockerManifestList; }
 
-bool is_manifest(std::string_view mt) {
-  return mt == kOciManifest || mt == kDockerManifest;
-}
+bool is_manifest(std::string_view mt) { return mt == kOciManifest || mt == kDockerManifest; }
 
 bool is_layer(std::string_view mt) {
   return mt == kOciLayerTar || mt == kOciLayerGzip || mt == kOciLayerZstd ||
