@@ -33,7 +33,8 @@ std::vector<TarEntry> entries_of(const fs::path& root) {
   std::map<std::pair<dev_t, ino_t>, std::string> seen;
   for (const auto& [rel, host] : found) {
     struct stat st {};
-    if (::lstat(host.c_str(), &st) != 0) throw stowage::Error("cannot stat " + host.string());
+    if (::lstat(host.c_str(), &st) != 0)
+      throw stowage::Error("cannot stat " + host.string());
     TarEntry e;
     e.path = rel;
     e.mode = st.st_mode & 07777;
@@ -69,9 +70,11 @@ int main(int argc, char** argv) {
     BlobStore store(argv[1]);
     auto start = std::chrono::steady_clock::now();
     LayerWriter writer(store, compression, TarOptions{});
-    for (const auto& e : entries) writer.add(e);
+    for (const auto& e : entries)
+      writer.add(e);
     LayerResult r = writer.finish();
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("%.3f %lld %lld %s\n", seconds, static_cast<long long>(r.uncompressed_size),
                 static_cast<long long>(r.content_bytes_read), r.descriptor.digest.str().c_str());
     return 0;
