@@ -237,7 +237,7 @@ TEST_CASE("bad archive paths are refused", "[tar]") {
   }
 }
 
-TEST_CASE("a file whose size changed is an error", "[tar]") {
+TEST_CASE("a file whose size changed is refused before any of it is written", "[tar]") {
   TempDir tmp;
   stowage::testing::write_text(tmp / "f", "four");
   TarEntry e;
@@ -247,6 +247,33 @@ TEST_CASE("a file whose size changed is an error", "[tar]") {
   StringSink sink;
   TarWriter tar(sink, {});
   CHECK_THROWS_WITH(tar.add(e), Catch::Contains("changed size"));
+  e.size = 4;
+  tar.add(e);  // the writer is still usable
+  tar.finish();
+  stowage::write_file_atomically(tmp / "f.tar", sink.bytes);
+  CHECK(run_ok({"tar", "-xOf", (tmp / "f.tar").string(), "f"}) == "four");
+}
+
+TEST_CASE("after a failed write the writer refuses to go on", "[tar]") {
+  struct FailingSink final : ByteSink {
+    void write(std::span<const std::byte>) override { throw stowage::Error("disk full"); }
+    void finish() override {}
+  } sink;
+  TarWriter tar(sink, {});
+  CHECK_THROWS_WITH(tar.add(file_entry("a", "x")), Catch::Contains("disk full"));
+  CHECK_THROWS_WITH(tar.add(file_entry("b", "y")), Catch::Contains("failed write"));
+  CHECK_THROWS_WITH(tar.finish(), Catch::Contains("failed write"));
+}
+
+TEST_CASE("a file entry needs content or a source", "[tar]") {
+  StringSink sink;
+  TarWriter tar(sink, {});
+  TarEntry e;
+  e.path = "ghost";
+  e.size = 10;
+  CHECK_THROWS_AS(tar.add(e), stowage::InputError);
+  e.size = 0;
+  tar.add(e);  // an empty file needs neither
 }
 
 TEST_CASE("an abandoned writer never finishes its sink", "[tar]") {
