@@ -286,7 +286,9 @@ Digest BlobStore::Writer::commit(const std::optional<Digest>& expected) {
                 "the source is corrupted or changed while it was read");
   }
   fs::path final_path = store_.path_of(actual);
-  if (!store_.has(actual)) {
+  // A blob already present with the right size is kept; one with the wrong size (left by some
+  // other tool) is replaced.
+  if (store_.size_of(actual) != size_) {
     // AtomicFile's own commit() renames to the path fixed at construction, but a streamed
     // blob's name is known only now: sync the temporary file and rename it here. The
     // AtomicFile's destructor then finds no temporary file left to remove.
@@ -309,8 +311,9 @@ std::unique_ptr<BlobStore::Writer> BlobStore::begin_write() const {
 
 Digest BlobStore::put(std::string_view data) const {
   Digest digest = Digest::of(data);
-  if (!has(digest))
+  if (size_of(digest) != static_cast<std::int64_t>(data.size())) {
     write_file_atomically(path_of(digest), data);
+  }
   return digest;
 }
 

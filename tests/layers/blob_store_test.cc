@@ -94,6 +94,21 @@ TEST_CASE("an abandoned or mismatching writer leaves nothing behind", "[blob_sto
   CHECK(names_in(tmp / "s/blobs/sha256").empty());
 }
 
+TEST_CASE("a truncated blob is replaced when the blob is stored again", "[blob_store]") {
+  TempDir tmp;
+  BlobStore store(tmp / "s");
+  std::string data = sample_text(6 << 20, 8);
+  Digest d = Digest::of(data);
+  stowage::write_file_atomically(store.path_of(d), data.substr(0, 1000));
+  auto w = store.begin_write();
+  w->write(std::as_bytes(std::span(data)));
+  w->commit();
+  store.verify(d);
+  stowage::write_file_atomically(store.path_of(d), data.substr(0, 10));
+  store.put(data);
+  CHECK(store.read(d) == data);
+}
+
 TEST_CASE("a corrupted blob is detected on read and verify", "[blob_store]") {
   TempDir tmp;
   BlobStore store(tmp / "s");
