@@ -1,6 +1,6 @@
 // Builds one layer from a directory into a blob store and reports how long it took.
 //
-//   layer_bench STORE_DIR SOURCE_DIR [none|gzip|zstd]
+//   layer_bench STORE_DIR SOURCE_DIR [none|gzip|zstd [THREADS]]
 //
 // Prints one line: "<seconds> <uncompressed bytes> <content bytes> <digest>". Used by
 // layer_throughput.sh; the timing covers the whole pipeline, commit (fsync) included.
@@ -59,13 +59,15 @@ std::vector<TarEntry> entries_of(const fs::path& root) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3 || argc > 4) {
-    std::fprintf(stderr, "usage: layer_bench STORE_DIR SOURCE_DIR [none|gzip|zstd]\n");
+  if (argc < 3 || argc > 5) {
+    std::fprintf(stderr, "usage: layer_bench STORE_DIR SOURCE_DIR [none|gzip|zstd [THREADS]]\n");
     return 2;
   }
   try {
     CompressionOptions compression;
-    compression.algorithm = parse_compression(argc == 4 ? argv[3] : "none");
+    compression.algorithm = parse_compression(argc >= 4 ? argv[3] : "none");
+    if (argc == 5)
+      compression.threads = std::stoi(argv[4]);
     auto entries = entries_of(argv[2]);
     BlobStore store(argv[1]);
     auto start = std::chrono::steady_clock::now();

@@ -50,7 +50,7 @@ CompressionOptions zstd_with(int threads) {
 }  // namespace
 
 TEST_CASE("zstd output is byte-identical for 1, 2 and 4 worker threads", "[compressor]") {
-  // 40 MiB spans several zstd jobs at level 3, so the workers really split the input.
+  // 40 MiB is ten 4 MiB zstd jobs, so the workers really split the input.
   std::string input = sample_text(40 << 20, 7);
   std::string one = compress(zstd_with(1), input, 3 << 20);
   std::string two = compress(zstd_with(2), input, 1 << 20);
