@@ -39,8 +39,8 @@ std::string_view layer_media_type(Compression c);
 
 // A sink that compresses into `out`. Deterministic: gzip headers carry mtime 0, no file name
 // and OS "unknown"; zstd uses fixed parameters whatever the thread count (the level, 4 MiB
-// jobs, a content checksum). Memory is bounded: about 50 MiB for zstd with one worker plus
-// about 10 MiB per further worker, whatever the amount of data. finish() also
+// jobs, a content checksum). Memory depends on the number of zstd workers, never on the
+// amount of data (docs/performance.md has figures). finish() also
 // finishes `out`.
 std::unique_ptr<ByteSink> make_compressor(const CompressionOptions& options, ByteSink& out);
 
