@@ -7,6 +7,7 @@
 #include "layers/layer_writer.h"
 #include "layers/media_type.h"
 #include "layers/oci_layout.h"
+#include "registry/pull.h"
 
 namespace stowage::builder {
 namespace fs = std::filesystem;
@@ -126,14 +127,47 @@ BaseImage from_rootfs(const recipes::Recipe& recipe, const layers::Platform& pla
   return base;
 }
 
+BaseImage from_registry(const recipes::Recipe& recipe, const std::string& reference,
+                        const layers::Platform& platform, registry::Client& client) {
+  auto where = recipe.where("base");
+  registry::Reference ref = [&] {
+    try {
+      return registry::Reference::parse(reference);
+    } catch (const InputError& e) {
+      throw InputError(e.reason(), e.hint(), where);
+    }
+  }();
+  registry::RemoteImage image = registry::fetch_image(client, ref, platform);
+  BaseImage base;
+  base.description = reference;
+  base.config = image.config;
+  if (base.config.diff_ids.size() != image.manifest.layers.size()) {
+    throw Error("base " + reference + " is inconsistent: " +
+                std::to_string(image.manifest.layers.size()) + " layers but " +
+                std::to_string(base.config.diff_ids.size()) + " diff_ids");
+  }
+  for (auto layer : image.manifest.layers) {
+    if (!mt::is_layer(layer.media_type)) {
+      throw InputError("base " + reference + " has a layer of unsupported type " +
+                           layer.media_type,
+                       "", where);
+    }
+    layer.media_type = oci_layer_media_type(layer.media_type);
+    layer.annotations.clear();
+    base.layers.push_back(layer);
+  }
+  base.remote = image.reference;
+  return base;
+}
+
 }  // namespace
 
-BaseImage resolve_base(const recipes::Recipe& recipe, const layers::Platform& platform,
-                       const layers::BlobStore& blobs, const LayerCache& cache,
-                       const layers::CompressionOptions& compression) {
+BaseImage resolve_base(const recipes::Recipe& recipe, const recipes::Resolution& resolution,
+                       const layers::Platform& platform, const layers::BlobStore& blobs,
+                       const LayerCache& cache, const layers::CompressionOptions& compression,
+                       registry::Client& client) {
   using Kind = recipes::BaseImage::Kind;
   switch (recipe.base_image.kind) {
-    case Kind::unspecified:
     case Kind::scratch: {
       BaseImage base;
       base.description = "scratch";
@@ -144,11 +178,11 @@ BaseImage resolve_base(const recipes::Recipe& recipe, const layers::Platform& pl
       return from_layout(recipe, platform, blobs);
     case Kind::rootfs:
       return from_rootfs(recipe, platform, blobs, cache, compression);
+    case Kind::unspecified:
     case Kind::registry:
       break;
   }
-  throw InputError("base images from a registry (" + recipe.base + ") are not supported yet",
-                   "use scratch, oci:DIR[:TAG] or rootfs:FILE.tar", recipe.where("base"));
+  return from_registry(recipe, resolution.base_image, platform, client);
 }
 
 }  // namespace stowage::builder

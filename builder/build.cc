@@ -19,6 +19,8 @@
 #include "layers/layer_writer.h"
 #include "layers/media_type.h"
 #include "layers/oci_layout.h"
+#include "registry/blob_source.h"
+#include "registry/pull.h"
 
 namespace stowage::builder {
 namespace fs = std::filesystem;
@@ -187,13 +189,18 @@ fs::path default_cache_dir() {
   throw InputError("no cache directory: HOME is not set", "pass --cache DIR or set STOWAGE_CACHE");
 }
 
-PreparedBuild prepare(const BuildOptions& options) {
+PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
   PreparedBuild p;
   p.recipe = recipes::load_recipe(options.recipe);
+  // Refuse impossible combinations before any work; this also settles the default base.
+  p.resolution = recipes::KnowledgeBase::builtin().resolve(p.recipe);
+  // A bad push target is bad input: refuse it before any work.
+  if (!options.push.empty()) registry::Reference::parse(options.push);
   CacheLayout cache(cache_root(options));
   auto base_compression =
       compression_for(options.compression.value_or(layers::Compression::zstd), options.threads);
-  p.base = resolve_base(p.recipe, options.platform, cache.blobs, cache.layers, base_compression);
+  p.base = resolve_base(p.recipe, p.resolution, options.platform, cache.blobs, cache.layers,
+                        base_compression, client);
 
   PlanOptions plan_options;
   plan_options.own_layer_threshold = p.recipe.layering.own_layer_threshold;
@@ -216,7 +223,8 @@ BuildResult build(const BuildOptions& options) {
   auto say = [&](const std::string& line) {
     if (options.progress) options.progress(line);
   };
-  PreparedBuild prepared = prepare(options);
+  registry::Client client(options.registry);
+  PreparedBuild prepared = prepare(options, client);
   CacheLayout cache(cache_root(options));
   remove_stale_temporaries(cache.root / "blobs" / "sha256");
   const int threads = effective_threads(options.threads);
@@ -315,11 +323,14 @@ BuildResult build(const BuildOptions& options) {
   if (std::string rev = git_revision(r.dir); !rev.empty()) {
     manifest.annotations["org.opencontainers.image.revision"] = rev;
   }
-  if (r.framework) {
+  const auto& resolved = prepared.resolution;
+  if (!resolved.framework.empty()) {
     manifest.annotations[std::string(kAnnotationPrefix) + "framework"] =
-        r.framework->name + "==" + r.framework->version;
+        resolved.framework + "==" + resolved.framework_version;
   }
-  if (!r.cuda.empty()) manifest.annotations[std::string(kAnnotationPrefix) + "cuda"] = r.cuda;
+  if (!resolved.cuda.empty()) {
+    manifest.annotations[std::string(kAnnotationPrefix) + "cuda"] = resolved.cuda;
+  }
   if (has_model) {
     manifest.annotations[std::string(kAnnotationPrefix) + "model.digest"] =
         model_digest.finish().str();
@@ -341,6 +352,12 @@ BuildResult build(const BuildOptions& options) {
   BuildHistory(cache.root, options.recipe).record(record);
 
   if (!options.output.empty()) {
+    if (prepared.base.remote) {
+      say("fetching the base image's layers for the layout");
+      for (const auto& layer : prepared.base.layers) {
+        registry::fetch_blob(client, *prepared.base.remote, layer, cache.blobs);
+      }
+    }
     std::vector<layers::Digest> blobs;
     for (const auto& l : manifest.layers) blobs.push_back(l.digest);
     blobs.push_back(manifest.config.digest);
@@ -348,6 +365,18 @@ BuildResult build(const BuildOptions& options) {
     say("writing " + options.output.string());
     export_layout(options.output, options.tag, cache.blobs, blobs, result.manifest);
     result.layout = options.output;
+  }
+
+  if (!options.push.empty()) {
+    auto target = registry::Reference::parse(options.push);
+    say("pushing " + target.str());
+    std::vector<std::shared_ptr<registry::BlobSource>> sources{
+        std::make_shared<registry::LocalBlobSource>(cache.blobs)};
+    if (prepared.base.remote) {
+      sources.push_back(std::make_shared<registry::RegistryBlobSource>(client, *prepared.base.remote));
+    }
+    result.push = registry::push_image(client, target, {result.manifest_json, result.config_json},
+                                       sources, options.push_options);
   }
   return result;
 }

@@ -1,11 +1,15 @@
 // `stowage build` and `stowage plan` as library calls.
 //
-// A build runs in two steps. prepare() reads the recipe, resolves the base image, walks the
-// model and code sources and plans the layers; it writes nothing but the cache, so a recipe
-// error never leaves output behind. build() then produces every planned layer that the cache
-// does not already hold (in parallel), assembles the config and manifest, and exports the
-// image to an OCI layout: a new layout directory appears whole (it is built under a temporary
-// name and renamed), and an existing one only gains blobs before its index.json is replaced.
+// A build runs in two steps. prepare() reads the recipe, resolves the base image (for a
+// registry base: its manifest and config only), walks the model and code sources and plans
+// the layers; it writes nothing but the cache, so a recipe error never leaves output behind.
+// build() then produces every planned layer that the cache does not already hold (in
+// parallel), assembles the config and manifest, and
+//   - exports the image to an OCI layout: a new layout directory appears whole (it is built
+//     under a temporary name and renamed), and an existing one only gains blobs before its
+//     index.json is replaced; a registry base's layers are downloaded for this, once;
+//   - pushes it: new blobs from the cache, base layers mounted from (or streamed out of) the
+//     base's repository, never downloaded; the manifest goes last.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +23,10 @@
 #include "builder/layer_plan.h"
 #include "layers/compressor.h"
 #include "layers/image.h"
+#include "recipes/knowledge.h"
 #include "recipes/recipe.h"
+#include "registry/client.h"
+#include "registry/push.h"
 
 namespace stowage::builder {
 
@@ -31,6 +38,9 @@ struct BuildOptions {
   std::optional<layers::Compression> compression;      // nullopt = auto per layer
   layers::Platform platform;
   int threads = 0;  // layer builders and zstd workers; 0 = one per core
+  registry::ClientOptions registry;  // how registries are reached (TLS, plain HTTP, retries)
+  std::string push;                  // reference to push to; empty = do not push
+  registry::PushOptions push_options;
   // Called with one human-readable line per step (for --progress); may be empty.
   std::function<void(const std::string&)> progress;
 };
@@ -56,18 +66,20 @@ struct BuildResult {
   std::int64_t bytes_read = 0;      // bytes of source content read from the host
   std::filesystem::path layout;     // the OCI layout written, if any
   std::string tag;
+  std::optional<registry::PushReport> push;  // when pushed
 };
 
 // The plan of a build, without producing anything.
 struct PreparedBuild {
   recipes::Recipe recipe;
+  recipes::Resolution resolution;  // framework × CUDA × Python, checked by the knowledge base
   BaseImage base;
   std::vector<PlannedLayer> plan;  // content layers, lowest first (meta not included)
   std::vector<std::string> cache_keys;  // one per plan entry
   std::vector<bool> cached;             // whether the cache already holds that layer
 };
 
-PreparedBuild prepare(const BuildOptions& options);
+PreparedBuild prepare(const BuildOptions& options, registry::Client& client);
 BuildResult build(const BuildOptions& options);
 
 }  // namespace stowage::builder

@@ -5,7 +5,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup-deps.sh"
 build="${STOWAGE_BUILD_DIR:-$root/build}"
-if [ ! -f "$build/build.ninja" ]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTOWAGE_WERROR=ON >&2
-fi
+# Configuring every time is cheap and picks up test and module folders added since.
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTOWAGE_WERROR=ON >/dev/null
 cmake --build "$build" -j "$(nproc)" >&2

@@ -10,7 +10,8 @@ out="$root/stowage-out/iris-cpu"
 
 "$root/scripts/make-base.sh" "$example/.stowage-base/bookworm-python3.tar" python3
 if [ ! -s "$example/model/iris-logreg.json" ]; then
-  python3 "$example/train.py" "$example/model" >&2
+  # Debian's interpreter: python3-sklearn is installed for it, not for any other python3 on PATH.
+  /usr/bin/python3 "$example/train.py" "$example/model" >&2
 fi
 
 "$stowage" plan "$example/stowage.yaml"

@@ -5,7 +5,7 @@
 set -euo pipefail
 out=$1
 shift
-if [ -s "$out" ]; then
+if [ -f "$out" ] && [ -s "$out" ]; then
   exit 0
 fi
 mkdir -p "$(dirname "$out")"
@@ -13,6 +13,6 @@ include=$(IFS=,; echo "$*")
 tmp="$out.tmp-$$"
 trap 'rm -f "$tmp"' EXIT
 echo "make-base: mmdebstrap bookworm with ${include:-nothing extra} (about 20 s)" >&2
-mmdebstrap --quiet --variant=essential ${include:+--include="$include"} bookworm "$tmp" >&2
+mmdebstrap --quiet --format=tar --variant=essential ${include:+--include="$include"} bookworm "$tmp" >&2
 mv "$tmp" "$out"
 trap - EXIT

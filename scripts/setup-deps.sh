@@ -21,6 +21,12 @@ for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do
   fi
 done
 
+# The Kubernetes manifest tests validate with npm packages (tests/kube/node/package-lock.json)
+# run on node. A node from elsewhere (e.g. NodeSource, which bundles npm) is used as it is;
+# Debian's own packages are installed only when the commands are missing.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   sudo_cmd=()

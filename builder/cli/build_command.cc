@@ -5,6 +5,7 @@
 
 #include "builder/build.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/registry_flags.h"
 #include "builder/cli/report.h"
 #include "recipes/layer_class.h"
 
@@ -13,12 +14,15 @@ namespace {
 
 struct BuildFlags {
   std::string recipe = "stowage.yaml";
-  std::string output = "stowage-out/image";
+  std::string output;  // default: stowage-out/image unless pushing
   std::string tag = "latest";
   std::string cache;
   std::string compression = "auto";
   std::string platform = "linux/amd64";
   int threads = 0;
+  std::string push;
+  std::int64_t chunk_size = 0;
+  RegistryFlags registry;
 };
 
 nlohmann::json result_json(const builder::BuildResult& r) {
@@ -44,13 +48,19 @@ nlohmann::json result_json(const builder::BuildResult& r) {
     j["layout"] = r.layout.string();
     j["tag"] = r.tag;
   }
+  if (r.push) j["push"] = nlohmann::json::parse(registry::to_json(*r.push));
   return j;
 }
 
 void run_build(const BuildFlags& f, const GlobalFlags& g) {
   builder::BuildOptions options;
   options.recipe = f.recipe;
-  options.output = f.output;
+  // Pushing alone writes no layout, so a registry base's layers are never downloaded.
+  options.output = !f.output.empty() ? f.output : f.push.empty() ? "stowage-out/image" : "";
+  options.push = f.push;
+  options.registry = client_options(f.registry);
+  options.push_options.chunk_size = f.chunk_size;
+  options.push_options.progress = upload_progress_printer(g.progress);
   options.tag = f.tag;
   options.cache_dir = f.cache;
   if (f.compression != "auto") options.compression = layers::parse_compression(f.compression);
@@ -67,6 +77,17 @@ void run_build(const BuildFlags& f, const GlobalFlags& g) {
   fmt::print("built {} ({} layers, {} rebuilt, {} read)\n", r.manifest.digest.str(),
              r.layers.size(), built, human_bytes(r.bytes_read));
   if (!r.layout.empty()) fmt::print("oci:{}:{}\n", r.layout.string(), r.tag);
+  if (r.push) {
+    std::int64_t mounted = 0, present = 0;
+    for (const auto& b : r.push->blobs) {
+      mounted += b.outcome == registry::BlobOutcome::mounted ? 1 : 0;
+      present += b.outcome == registry::BlobOutcome::present ? 1 : 0;
+    }
+    fmt::print(stderr, "stowage: pushed {} uploaded, {} blobs already present, {} mounted\n",
+               human_bytes(r.push->bytes_uploaded()), present, mounted);
+    // The contract: the pinned reference is the last line of stdout.
+    fmt::print("{}\n", r.push->reference.str());
+  }
 }
 
 }  // namespace
@@ -75,7 +96,8 @@ void add_build_command(CLI::App& app, GlobalFlags& global) {
   auto flags = std::make_shared<BuildFlags>();
   auto* cmd = app.add_subcommand("build", "Build the image a recipe describes");
   cmd->add_option("recipe", flags->recipe, "Recipe file")->capture_default_str();
-  cmd->add_option("--output", flags->output, "OCI image layout to write")->capture_default_str();
+  cmd->add_option("--output", flags->output,
+                  "OCI image layout to write (default: stowage-out/image, or none with --push)");
   cmd->add_option("--tag", flags->tag, "Ref name of the image in the layout")
       ->capture_default_str();
   cmd->add_option("--cache", flags->cache, "Cache directory (default: $STOWAGE_CACHE or "
@@ -86,6 +108,11 @@ void add_build_command(CLI::App& app, GlobalFlags& global) {
   cmd->add_option("--platform", flags->platform, "Target platform")->capture_default_str();
   cmd->add_option("--threads", flags->threads, "Worker threads (0: one per core)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--push", flags->push, "Push the image to this reference (REPO[:TAG])");
+  cmd->add_option("--chunk-size", flags->chunk_size,
+                  "Upload blobs in requests of at most this many bytes (0: one request)")
+      ->check(CLI::NonNegativeNumber);
+  add_registry_flags(cmd, flags->registry);
   cmd->add_flag("--json", global.json, "Print the result as JSON");
   cmd->add_flag("--progress", global.progress, "Print progress to stderr even when not a TTY");
   cmd->callback([flags, &global] { run_build(*flags, global); });

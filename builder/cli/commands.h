@@ -14,5 +14,9 @@ struct GlobalFlags {
 void add_version_command(CLI::App& app);
 void add_build_command(CLI::App& app, GlobalFlags& flags);
 void add_plan_command(CLI::App& app, GlobalFlags& flags);
+void add_frameworks_command(CLI::App& app, GlobalFlags& flags);
+void add_doctor_command(CLI::App& app, GlobalFlags& flags);
+void add_push_command(CLI::App& app, GlobalFlags& flags);
+void add_inspect_command(CLI::App& app, GlobalFlags& flags);
 
 }  // namespace stowage::cli

@@ -15,6 +15,10 @@ int main(int argc, char** argv) {
   stowage::cli::add_version_command(app);
   stowage::cli::add_build_command(app, flags);
   stowage::cli::add_plan_command(app, flags);
+  stowage::cli::add_frameworks_command(app, flags);
+  stowage::cli::add_doctor_command(app, flags);
+  stowage::cli::add_push_command(app, flags);
+  stowage::cli::add_inspect_command(app, flags);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

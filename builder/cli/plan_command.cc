@@ -6,6 +6,7 @@
 #include "builder/build.h"
 #include "builder/build_history.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/registry_flags.h"
 #include "builder/cli/report.h"
 #include "recipes/layer_class.h"
 
@@ -17,6 +18,7 @@ struct PlanFlags {
   std::string cache;
   std::string compression = "auto";
   std::string platform = "linux/amd64";
+  RegistryFlags registry;
 };
 
 void run_plan(const PlanFlags& f, const GlobalFlags& g) {
@@ -25,7 +27,9 @@ void run_plan(const PlanFlags& f, const GlobalFlags& g) {
   options.cache_dir = f.cache;
   if (f.compression != "auto") options.compression = layers::parse_compression(f.compression);
   options.platform = layers::Platform::parse(f.platform);
-  builder::PreparedBuild p = builder::prepare(options);
+  options.registry = client_options(f.registry);
+  registry::Client client(options.registry);
+  builder::PreparedBuild p = builder::prepare(options, client);
 
   nlohmann::json rows = nlohmann::json::array();
   std::size_t number = 0;
@@ -130,6 +134,7 @@ void add_plan_command(CLI::App& app, GlobalFlags& global) {
       ->check(CLI::IsMember({"auto", "zstd", "gzip", "none"}))
       ->capture_default_str();
   cmd->add_option("--platform", flags->platform, "Target platform")->capture_default_str();
+  add_registry_flags(cmd, flags->registry);
   cmd->add_flag("--json", global.json, "Print the plan as JSON");
   cmd->callback([flags, &global] { run_plan(*flags, global); });
 }

@@ -1,0 +1,145 @@
+#include "kube/manifests.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <list>
+#include <string_view>
+
+#include "core/error.h"
+#include "core/file.h"
+#include "kube/objects.h"
+#include "kube/settings.h"
+#include "kube/yaml_emitter.h"
+
+namespace stowage::kube {
+namespace {
+
+using nlohmann::json;
+
+// Every file name this module has ever written, so stale ones can be removed (and only those).
+constexpr std::array<std::string_view, 7> kObjectStems = {
+    "serviceaccount",      "service",          "deployment", "horizontalpodautoscaler",
+    "poddisruptionbudget", "inferenceservice", "all"};
+
+std::string serialise(const json& body, Format format) {
+  if (format == Format::json)
+    return body.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  return to_yaml(body);
+}
+
+std::string extension(Format format) {
+  return format == Format::json ? ".json" : ".yaml";
+}
+
+}  // namespace
+
+NodeRequirements node_requirements(std::string cuda_version, std::string_view driver) {
+  NodeRequirements r{std::move(cuda_version), 0, 0, 0};
+  int* parts[] = {&r.min_driver_major, &r.min_driver_minor, &r.min_driver_revision};
+  std::size_t index = 0;
+  std::string_view rest = driver;
+  while (true) {
+    const std::size_t dot = rest.find('.');
+    const std::string_view part = rest.substr(0, dot);
+    int value = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+    if (index == 3 || part.empty() || ec != std::errc() || end != part.data() + part.size()) {
+      throw Error("\"" + std::string(driver) + "\" is not an NVIDIA driver version",
+                  "expected MAJOR[.MINOR[.REVISION]], e.g. 550.54.14");
+    }
+    *parts[index++] = value;
+    if (dot == std::string_view::npos)
+      break;
+    rest = rest.substr(dot + 1);
+  }
+  if (r.min_driver_major <= 0) {
+    throw Error("\"" + std::string(driver) + "\" is not an NVIDIA driver version",
+                "expected MAJOR[.MINOR[.REVISION]], e.g. 550.54.14");
+  }
+  return r;
+}
+
+Format parse_format(std::string_view text) {
+  if (text == "yaml")
+    return Format::yaml;
+  if (text == "json")
+    return Format::json;
+  throw InputError("--format \"" + std::string(text) + "\" is not a manifest format",
+                   "use --format yaml or --format json");
+}
+
+std::vector<ManifestFile> render_manifests(const recipes::Recipe& recipe,
+                                           const ManifestInputs& inputs, Format format) {
+  const Settings settings = resolve_settings(recipe, inputs);
+  const std::vector<KubeObject> objects = core_objects(settings);
+
+  std::vector<ManifestFile> files;
+  json resources = json::array();
+  for (const KubeObject& o : objects) {
+    files.push_back({o.file_stem + extension(format), serialise(o.body, format)});
+    resources.push_back(files.back().name);
+  }
+  if (settings.kserve) {
+    const KubeObject isvc = inference_service(settings);
+    files.push_back({isvc.file_stem + extension(format), serialise(isvc.body, format)});
+  }
+
+  const json kustomization = {{"apiVersion", "kustomize.config.k8s.io/v1beta1"},
+                              {"kind", "Kustomization"},
+                              {"resources", resources}};
+  files.push_back({"kustomization.yaml", serialise(kustomization, format)});
+
+  if (format == Format::json) {
+    json items = json::array();
+    for (const KubeObject& o : objects)
+      items.push_back(o.body);
+    const json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", items}};
+    files.push_back({"all.json", serialise(list, format)});
+  } else {
+    std::string all;
+    for (const KubeObject& o : objects)
+      all += "---\n" + to_yaml(o.body);
+    files.push_back({"all.yaml", all});
+  }
+  return files;
+}
+
+void write_manifests(const std::filesystem::path& dir, const std::vector<ManifestFile>& files) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    throw Error("cannot create " + dir.string() + ": " + ec.message());
+
+  // Write and sync everything under temporary names first; a failure here destroys the
+  // AtomicFiles, which removes their temporary files, so nothing new is left behind.
+  std::list<AtomicFile> pending;
+  for (const ManifestFile& f : files) {
+    pending.emplace_back(dir / f.name).write(std::string_view(f.content));
+  }
+  for (AtomicFile& f : pending)
+    f.commit();
+
+  for (std::string_view stem : kObjectStems) {
+    for (std::string_view ext : {".yaml", ".json"}) {
+      const std::string name = std::string(stem) + std::string(ext);
+      const bool current = std::any_of(files.begin(), files.end(),
+                                       [&](const ManifestFile& f) { return f.name == name; });
+      if (current)
+        continue;
+      std::filesystem::remove(dir / name, ec);
+      if (ec)
+        throw Error("cannot remove stale " + (dir / name).string() + ": " + ec.message());
+    }
+  }
+}
+
+std::vector<ManifestFile> generate_manifests(const recipes::Recipe& recipe,
+                                             const ManifestInputs& inputs, Format format,
+                                             const std::filesystem::path& dir) {
+  std::vector<ManifestFile> files = render_manifests(recipe, inputs, format);
+  write_manifests(dir, files);
+  return files;
+}
+
+}  // namespace stowage::kube

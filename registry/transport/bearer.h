@@ -1,0 +1,34 @@
+// Bearer tokens from a registry's token service (the distribution "token" and "oauth" specs).
+//
+// With an identity token (an OAuth2 refresh token from `docker login`), the token is fetched by
+// POST grant_type=refresh_token; otherwise by GET, with Basic credentials when there are any
+// and anonymously when not. Either answer may name the token "token" or "access_token".
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "registry/credentials.h"
+#include "registry/transport/challenge.h"
+#include "registry/transport/http_client.h"
+
+namespace stowage::registry::transport {
+
+struct BearerToken {
+  std::string value;
+  std::chrono::steady_clock::time_point expires_at;
+};
+
+// Fetches a token for `scopes` ("repository:org/app:pull,push") from the realm of `challenge`.
+// `registry` names the registry in messages. Throws Error: a 401/403 says the credentials were
+// rejected (without showing them), anything else names the token service and status.
+BearerToken fetch_token(HttpClient& http, const Challenge& challenge,
+                        const std::vector<std::string>& scopes,
+                        const std::optional<Credentials>& credentials, const std::string& registry);
+
+// "Basic base64(user:password)".
+std::string basic_authorization(const Credentials& credentials);
+
+}  // namespace stowage::registry::transport

@@ -1,0 +1,62 @@
+// Everything stowage sends to one registry goes through a RegistryTransport: it picks the
+// scheme (HTTPS; plain HTTP only for registries the user marked insecure), pings /v2/ once to
+// learn how the registry authenticates, adds authorization per request, answers 401s, and
+// retries transient failures. The layers are go-containerregistry's: ping → schemer → auth →
+// retry, around one shared HttpClient.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "registry/credentials.h"
+#include "registry/transport/authenticator.h"
+#include "registry/transport/http_client.h"
+#include "registry/transport/retry.h"
+
+namespace stowage::registry::transport {
+
+// "repository:org/app:pull" and friends, as the token services want them.
+std::string pull_scope(const std::string& repository);
+std::string push_scope(const std::string& repository);  // "pull,push"
+
+class RegistryTransport {
+ public:
+  // `host` is "host[:port]" as URLs use it; `registry` the name used for credentials and
+  // messages (they differ only for Docker Hub). `insecure` allows falling back to plain HTTP.
+  // `http` and `keychain` must outlive the transport.
+  RegistryTransport(std::string registry, std::string host, bool insecure, HttpClient& http,
+                    const Keychain& keychain, RetryPolicy retry);
+
+  const std::string& registry() const { return registry_; }
+  const RetryPolicy& retry_policy() const { return retry_; }
+
+  // "https://host[:port]" (or "http://…" for an insecure registry without TLS). The first call
+  // pings the registry; throws Error when it cannot be reached or is not a registry.
+  std::string base_url();
+
+  // Sends `request` authorized for `scopes`. A URL starting with '/' is relative to
+  // base_url(). On 401 it re-authenticates (escalating scopes on insufficient_scope) and sends
+  // again, at most twice. With `retry`, network errors and 408/429/5xx are retried per the
+  // policy, honouring Retry-After; the request's body factory makes a fresh body each time. A
+  // network error after the response body started reaching the request's sink is not retried.
+  // Returns the final response whatever its status; throws NetworkError when the last attempt
+  // got no response, and Error when authentication itself fails.
+  Response send(Request request, std::vector<std::string> scopes, bool retry = true);
+
+ private:
+  void ping();  // ping_mutex_ held
+
+  std::string registry_;
+  std::string host_;
+  bool insecure_;
+  HttpClient& http_;
+  RetryPolicy retry_;
+  Authenticator auth_;
+  std::mutex ping_mutex_;
+  std::string base_url_;
+};
+
+}  // namespace stowage::registry::transport

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""A misbehaving HTTP proxy for tests: forwards to 127.0.0.1:UPSTREAM and injects faults.
+
+faults.json: [{"method", "path", "nth", "action": "status"|"drop"|"stall", "status",
+"retry_after", "seconds"}]; see tests/support/registry_server.h (ProxyFault).
+Every request is logged as "METHOD PATH -> OUTCOME".
+"""
+import argparse, http.client, json, socket, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+              "proxy-authorization", "proxy-authenticate"}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--upstream", type=int, required=True)
+    ap.add_argument("--faults", required=True)
+    ap.add_argument("--log", required=True)
+    args = ap.parse_args()
+    faults = json.load(open(args.faults))
+    seen = [0] * len(faults)
+    lock = threading.Lock()
+
+    def log(line):
+        with lock, open(args.log, "a") as f:
+            f.write(line + "\n")
+
+    def fault_for(method, path):
+        # Every rule counts every request it matches; the first rule whose count hits its
+        # "nth" fires.
+        fired = None
+        with lock:
+            for i, f in enumerate(faults):
+                if f.get("method") and f["method"] != method:
+                    continue
+                if f.get("path", "") not in path:
+                    continue
+                seen[i] += 1
+                if seen[i] == f.get("nth", 1) and fired is None:
+                    fired = f
+        return fired
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def handle_one(self):
+            method, path = self.command, self.path
+            length = int(self.headers.get("Content-Length", "0") or 0)
+            fault = fault_for(method, path)
+            if fault and fault["action"] == "drop":
+                self.rfile.read(length // 2)
+                log("%s %s -> drop" % (method, path))
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            body = self.rfile.read(length) if length else b""
+            if fault and fault["action"] == "stall":
+                log("%s %s -> stall" % (method, path))
+                time.sleep(fault.get("seconds", 5))
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if fault and fault["action"] == "status":
+                status = fault.get("status", 503)
+                log("%s %s -> %d" % (method, path, status))
+                data = json.dumps({"errors": [{"code": "UNAVAILABLE", "message": "injected"}]}).encode()
+                self.send_response(status)
+                if fault.get("retry_after", -1) >= 0:
+                    self.send_header("Retry-After", str(fault["retry_after"]))
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if method != "HEAD":
+                    self.wfile.write(data)
+                return
+            upstream = http.client.HTTPConnection("127.0.0.1", args.upstream, timeout=60)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP
+                       and k.lower() != "expect"}
+            upstream.request(method, path, body=body if (body or method not in ("GET", "HEAD")) else None,
+                             headers=headers)
+            resp = upstream.getresponse()
+            data = resp.read()
+            upstream.close()
+            log("%s %s -> %d" % (method, path, resp.status))
+            self.send_response_only(resp.status, resp.reason)
+            for k, v in resp.getheaders():
+                if k.lower() not in HOP_BY_HOP and k.lower() != "content-length":
+                    self.send_header(k, v)
+            # A HEAD answer keeps the upstream length: it describes the body not sent.
+            length = resp.getheader("Content-Length", "0") if method == "HEAD" else str(len(data))
+            self.send_header("Content-Length", length)
+            self.end_headers()
+            if method != "HEAD":
+                self.wfile.write(data)
+
+        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = handle_one
+
+    ThreadingHTTPServer(("127.0.0.1", args.port), Handler).serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
