@@ -64,7 +64,9 @@ class TarWriter {
 
   // Adds one entry; for files, streams the content from entry.source. Throws Error on I/O
   // failure or when the file's size differs from entry.size, InputError on a bad path or when
-  // entries are out of order.
+  // entries are out of order. An InputError, or a size mismatch seen when the file is opened,
+  // leaves the writer usable; a failure once the entry's header is out leaves the stream
+  // unusable, and every later call throws.
   void add(const TarEntry& entry);
   // Bytes of file content read from the host so far.
   std::int64_t content_bytes_read() const;
