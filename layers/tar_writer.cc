@@ -299,8 +299,8 @@ void TarWriter::add(const TarEntry& entry) {
   if (!e)
     throw Error("out of memory creating a tar entry");
   archive_entry_set_pathname(e.get(), entry.path.c_str());
-  archive_entry_set_uid(e.get(), impl_->options.uid);
-  archive_entry_set_gid(e.get(), impl_->options.gid);
+  archive_entry_set_uid(e.get(), entry.uid);
+  archive_entry_set_gid(e.get(), entry.gid);
   archive_entry_set_mtime(e.get(), impl_->options.mtime, 0);
   const std::uint32_t file_mode = (entry.mode & 0111) != 0 ? 0755 : 0644;
   switch (entry.type) {
