@@ -281,3 +281,68 @@ TEST_CASE(
   CHECK(containerd.stop("iris-v2", SIGTERM, std::chrono::seconds(10)));
   containerd.remove("iris-v2");
 }
+
+TEST_CASE("a serve.command that is not in the image is refused before anything is built") {
+  TempDir tmp;
+  const fs::path example = tmp / "iris-cpu";
+  copy_example(example);
+  const std::string good = "  command: [/usr/bin/python3, /app/server.py]";
+  // Its line in the recipe, and the column of the command's first element.
+  std::string recipe = stowage::read_file(example / "stowage.yaml");
+  REQUIRE(recipe.find(good) != std::string::npos);
+  const auto line = 1 + std::count(recipe.begin(), recipe.begin() + recipe.find(good), '\n');
+  const std::string location =
+      (example / "stowage.yaml").string() + ":" + std::to_string(line) + ":13: ";
+
+  replace_in_file(example / "stowage.yaml", good, "  command: [/usr/bin/python4, /app/server.py]");
+  auto r = stowage_run(
+      {"build", (example / "stowage.yaml").string(), "--output", (tmp / "out").string()},
+      tmp / "cache");
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::StartsWith("stowage: error: " + location +
+                                      "serve.command: /usr/bin/python4 does not exist in the "
+                                      "image (no such file in the base image rootfs:"));
+  CHECK(!fs::exists(tmp / "out"));
+
+  // A bare name is found through the image's PATH: /usr/bin/python3 is a link to python3.11
+  // in the mmdebstrap base.
+  replace_in_file(example / "stowage.yaml", "[/usr/bin/python4,", "[python3,");
+  r = stowage_run(
+      {"build", (example / "stowage.yaml").string(), "--output", (tmp / "out").string()},
+      tmp / "cache");
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("warning") == std::string::npos);
+
+  replace_in_file(example / "stowage.yaml", "[python3,", "[/app/server.py,");
+  r = stowage_run({"plan", (example / "stowage.yaml").string()}, tmp / "cache");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("serve.command: /app/server.py is not executable"));
+}
+
+TEST_CASE("with a registry base that is not local, a missing serve.command is only a warning") {
+  TempDir tmp;
+  const fs::path example = tmp / "iris-cpu";
+  copy_example(example);
+  RegistryServer registry;
+  const std::string base = registry.host() + "/ml/iris-base:1";
+  build_and_push(example, base, registry, tmp / "cache");
+
+  // Another machine (an empty cache) builds on that base, pushing only: the base's layers are
+  // mounted in the registry, never downloaded, so they cannot be looked into.
+  const fs::path derived = tmp / "derived";
+  fs::create_directories(derived / "app");
+  write_text(derived / "app/extra.py", "print('extra')\n");
+  write_text(derived / "stowage.yaml", "name: derived\nbase: " + base +
+                                           "\ncode:\n  - {src: app/, dst: /extra}\n"
+                                           "serve:\n  command: [/opt/missing/serve]\n");
+  auto r = stowage_run(
+      {"build", (derived / "stowage.yaml").string(), "--push", registry.host() + "/ml/derived:1",
+       "--insecure-registry", registry.host(), "--manifests", (derived / "k8s").string()},
+      tmp / "other-cache");
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("stowage: warning: serve.command: /opt/missing/serve was not "
+                                    "checked"));
+  CHECK_THAT(r.err, Catch::Contains(base));
+}
