@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// What containerd (oci.WithDefaultPathEnv) and Docker give a container whose image sets no PATH.
+// What containerd and Docker give a container whose image has no Env at all.
 constexpr std::string_view kDefaultPath =
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 // Linux's MAXSYMLINKS.
@@ -262,16 +262,19 @@ Found classify(const View& view, const std::optional<std::string>& resolved) {
   return (it->second.mode & 0111) != 0 ? Found::executable : Found::not_executable;
 }
 
-std::string image_env(const BaseImage& base, const recipes::Recipe& recipe,
-                      const std::string& key) {
-  if (auto it = recipe.env.find(key); it != recipe.env.end())
+// The PATH a runtime gives the process: the image's, else (containerd's WithImageConfig)
+// the default only when the image's Env is empty altogether. An Env without PATH gets none
+// under containerd, so a bare command name is then not found at all.
+std::optional<std::string> image_path(const BaseImage& base, const recipes::Recipe& recipe) {
+  if (auto it = recipe.env.find("PATH"); it != recipe.env.end())
     return it->second;
-  std::string prefix = key + "=";
   for (const auto& e : base.config.config.env) {
-    if (e.starts_with(prefix))
-      return e.substr(prefix.size());
+    if (e.starts_with("PATH="))
+      return e.substr(5);
   }
-  return key == "PATH" ? std::string(kDefaultPath) : "";
+  if (recipe.env.empty() && base.config.config.env.empty())
+    return std::string(kDefaultPath);
+  return std::nullopt;
 }
 
 // Executables elsewhere in the image with the same name, for "did you mean".
@@ -334,12 +337,12 @@ EntrypointCheck check_entrypoint(const recipes::Recipe& recipe, const BaseImage&
   apply_content(view, content);
 
   std::string cwd = recipe.workdir.empty() ? base.config.config.working_dir : recipe.workdir;
-  std::string path_env = image_env(base, recipe, "PATH");
+  const std::optional<std::string> path_env = image_path(base, recipe);
   std::vector<std::string> candidates;
   if (command.find('/') != std::string::npos) {
     candidates.push_back(command);
-  } else {
-    std::istringstream dirs(path_env);
+  } else if (path_env) {
+    std::istringstream dirs(*path_env);
     for (std::string dir; std::getline(dirs, dir, ':');) {
       if (!dir.empty())
         candidates.push_back(dir + "/" + command);
@@ -388,8 +391,14 @@ EntrypointCheck check_entrypoint(const recipes::Recipe& recipe, const BaseImage&
                        where);
     case Found::missing: {
       std::string hint;
+      if (command.find('/') == std::string::npos && !path_env) {
+        throw InputError(what + " cannot be found: the image's Env has no PATH",
+                         "containerd then starts the process with no PATH at all; write the "
+                         "command's absolute path, or set env: {PATH: ...}",
+                         where);
+      }
       if (command.find('/') == std::string::npos) {
-        hint = "no executable " + command + " in the image's PATH (" + path_env + ")";
+        hint = "no executable " + command + " in the image's PATH (" + *path_env + ")";
       } else {
         hint = "no such file in the base image " + base.description +
                " or in the recipe's model, code and Python packages";

@@ -133,6 +133,15 @@ TEST_CASE("a bare name is searched in the image's PATH") {
   // No PATH in the image: the runtimes' default, which has /usr/bin.
   CHECK(f.check("[python3]").executable == "/usr/bin/python3.11");
   CHECK(f.check("[sh, -c, 'exit 0']").executable == "/usr/bin/dash");
+  // An Env without PATH: containerd gives the process no PATH at all.
+  CHECK_THAT(refusal(f, "[python3]", {}, "env: {MODEL_DIR: /models}\n"),
+             Catch::Contains("python3 cannot be found: the image's Env has no PATH"));
+  CHECK(f.check("[/usr/bin/python3]", {}, "env: {MODEL_DIR: /models}\n").executable ==
+        "/usr/bin/python3.11");
+  f.base.config.config.env = {"PATH=/usr/bin", "LANG=C.UTF-8"};
+  CHECK(f.check("[python3]", {}, "env: {MODEL_DIR: /models}\n").executable ==
+        "/usr/bin/python3.11");
+  f.base.config.config.env.clear();
   // The recipe's PATH replaces it.
   CHECK(f.check("[helper]", {}, "env: {PATH: /opt/none:/usr/local/lib}\n").executable ==
         "/usr/local/lib/helper");

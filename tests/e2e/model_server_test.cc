@@ -305,9 +305,15 @@ TEST_CASE("a serve.command that is not in the image is refused before anything i
                                       "image (no such file in the base image rootfs:"));
   CHECK(!fs::exists(tmp / "out"));
 
-  // A bare name is found through the image's PATH: /usr/bin/python3 is a link to python3.11
-  // in the mmdebstrap base.
+  // A bare name: the rootfs base has no config, so the image's Env is the recipe's, without
+  // PATH, and containerd would start the server with no PATH ("executable file not found").
   replace_in_file(example / "stowage.yaml", "[/usr/bin/python4,", "[python3,");
+  r = stowage_run({"plan", (example / "stowage.yaml").string()}, tmp / "cache");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("python3 cannot be found: the image's Env has no PATH"));
+  // With a PATH it is found: /usr/bin/python3 is a link to python3.11 in the mmdebstrap base.
+  replace_in_file(example / "stowage.yaml", "env:\n",
+                  "env:\n  PATH: /usr/local/bin:/usr/bin:/bin\n");
   r = stowage_run(
       {"build", (example / "stowage.yaml").string(), "--output", (tmp / "out").string()},
       tmp / "cache");
@@ -345,4 +351,52 @@ TEST_CASE("with a registry base that is not local, a missing serve.command is on
   CHECK_THAT(r.err, Catch::Contains("stowage: warning: serve.command: /opt/missing/serve was not "
                                     "checked"));
   CHECK_THAT(r.err, Catch::Contains(base));
+}
+
+TEST_CASE("the GPU-shaped torch example builds in class order, asks for a GPU, and runs on a CPU") {
+  TempDir tmp;
+  const fs::path example = tmp / "torch-gpu";
+  const fs::path source = source_dir() / "examples/torch-gpu";
+  fs::create_directories(example);
+  for (const char* item : {"app", "make_standins.py", "stowage.yaml"})
+    fs::copy(source / item, example / item, fs::copy_options::recursive);
+  std::string recipe = stowage::read_file(example / "stowage.yaml");
+  write_text(example / "stowage.yaml",
+             std::regex_replace(recipe, std::regex("\nbase: [^\n]*"),
+                                "\nbase: rootfs:" + base_tarball().string()));
+  RunOptions in_dir;
+  in_dir.cwd = example;
+  run_ok({kPython, "make_standins.py"}, in_dir);
+
+  RegistryServer registry;
+  json result =
+      build_and_push(example, registry.host() + "/ml/torch-gpu:v1", registry, tmp / "cache");
+  std::vector<std::string> classes;
+  for (const auto& l : result.at("layers"))
+    classes.push_back(l.at("class"));
+  CHECK(classes ==
+        std::vector<std::string>{"base", "accelerator", "framework", "model", "code", "meta"});
+
+  // GPU manifests, written without a GPU: a GPU limit, the driver floor of CUDA 12.4, /dev/shm.
+  const std::string deployment = stowage::read_file(example / "k8s/deployment.yaml");
+  CHECK(deployment.find("nvidia.com/gpu: 1\n") != std::string::npos);
+  CHECK(deployment.find("stowage.dev/min-nvidia-driver: \"550.54.14\"") != std::string::npos);
+  CHECK(deployment.find("mountPath: /dev/shm") != std::string::npos);
+
+  // The stand-in torch is installed where the base's python3 imports it from, so the image runs.
+  Containerd containerd;
+  const int port = free_port();
+  const std::string digest = result.at("manifest").at("digest");
+  const std::string ref = registry.host() + "/ml/torch-gpu@" + digest;
+  containerd.pull_plain_http(ref);
+  containerd.run_detached(ref, "torch-gpu", {"PORT=" + std::to_string(port)});
+  json health = wait_healthy(containerd, "torch-gpu", port);
+  CHECK(health.at("torch") == "2.5.1+cu124");
+  CHECK(health.at("device") == "cpu");
+  CHECK(health.at("standin") == true);
+  CHECK(task_uid(containerd, "torch-gpu") == "1000");
+  // Made-up weights, worked out by hand: 11.26 (setosa) > 3.04 > -14.3.
+  CHECK(predict(port, "[" + kSetosa + "]") == std::vector<std::string>{"setosa"});
+  CHECK(containerd.stop("torch-gpu", SIGTERM, std::chrono::seconds(10)));
+  containerd.remove("torch-gpu");
 }
