@@ -14,6 +14,7 @@
 
 #include "builder/build_history.h"
 #include "builder/deploy_manifests.h"
+#include "builder/entrypoint_check.h"
 #include "builder/layer_cache.h"
 #include "builder/source_revision.h"
 #include "builder/wheels/python_content.h"
@@ -232,6 +233,9 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
   auto packages = wheels::python_content(p.recipe, p.base, cache.blobs, python);
   content.insert(content.end(), std::make_move_iterator(packages.begin()),
                  std::make_move_iterator(packages.end()));
+  // serve.command must name an executable in the image (builder/entrypoint_check.h).
+  auto entrypoint = check_entrypoint(p.recipe, p.base, content, cache.blobs, cache.root);
+  if (!entrypoint.warning.empty()) python.warn(entrypoint.warning);
   p.plan = plan_layers(std::move(content), plan_options);
 
   auto tar = tar_options();

@@ -28,6 +28,10 @@ void make_project(const fs::path& dir, std::int64_t weights_size = 3 << 20) {
   write_text(dir / "app/run.sh", "#!/bin/sh\nexec python3 /app/main.py\n");
   fs::permissions(dir / "app/run.sh", fs::perms::owner_all | fs::perms::group_read |
                                           fs::perms::group_exec | fs::perms::others_read);
+  // scratch has no shell: the script's interpreter comes with the content, or the build
+  // refuses serve.command.
+  write_text(dir / "bin/sh", "\x7f" "ELF stand-in\n");
+  fs::permissions(dir / "bin/sh", fs::perms::owner_exec, fs::perm_options::add);
   fs::create_symlink("main.py", dir / "app/entry.py");
   std::string long_dir(120, 'd');
   write_text(dir / "app" / long_dir / "deep.py", "DEEP = True\n");
@@ -38,6 +42,7 @@ model:
   - {src: models/, dst: /models}
 code:
   - {src: app/, dst: /app}
+  - {src: bin/sh, dst: /bin/sh}
 env: {MODEL_DIR: /models}
 workdir: /app
 serve:

@@ -24,6 +24,8 @@ void make_project(const fs::path& dir) {
     write_text(dir / ("app/module" + std::to_string(i) + ".py"),
                "VALUE = " + std::to_string(i) + "\n");
   }
+  // serve.command must be executable in the image, or the build refuses it.
+  fs::permissions(dir / "app/module0.py", fs::perms::owner_exec, fs::perm_options::add);
   write_text(dir / "stowage.yaml", R"(name: rebuild
 base: scratch
 model:
