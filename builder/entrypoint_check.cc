@@ -268,10 +268,11 @@ Found classify(const View& view, const std::optional<std::string>& resolved) {
 std::optional<std::string> image_path(const BaseImage& base, const recipes::Recipe& recipe) {
   if (auto it = recipe.env.find("PATH"); it != recipe.env.end())
     return it->second;
-  for (const auto& e : base.config.config.env) {
-    if (e.starts_with("PATH="))
-      return e.substr(5);
-  }
+  const auto& env = base.config.config.env;
+  auto path = std::find_if(env.begin(), env.end(),
+                           [](const std::string& e) { return e.starts_with("PATH="); });
+  if (path != env.end())
+    return path->substr(5);
   if (recipe.env.empty() && base.config.config.env.empty())
     return std::string(kDefaultPath);
   return std::nullopt;

@@ -210,9 +210,8 @@ TEST_CASE("a base whose layers are not local gives a warning, not a refusal") {
 TEST_CASE("the base index is cached per layer set, and a damaged one is rebuilt") {
   Fixture f;
   CHECK(f.check("[/bin/python3]").executable == "/usr/bin/python3.11");
-  std::vector<std::filesystem::path> indexes;
-  for (const auto& e : std::filesystem::directory_iterator(f.tmp / "cache/entrypoint"))
-    indexes.push_back(e.path());
+  const std::vector<std::filesystem::path> indexes(
+      std::filesystem::directory_iterator(f.tmp / "cache/entrypoint"), {});
   REQUIRE(indexes.size() == 1);
   // The cached index answers alone: the layer blobs are no longer read.
   auto saved = f.blobs.path_of(f.base.layers[0].digest);
