@@ -323,9 +323,11 @@ std::string joined(const std::vector<std::string>& items, std::string_view separ
 
 }  // namespace
 
-EntrypointCheck check_entrypoint(const recipes::Recipe& recipe, const BaseImage& base,
-                                 const std::vector<ContentItem>& content,
-                                 const layers::BlobStore& blobs, const fs::path& cache_dir) {
+namespace {
+
+EntrypointCheck check_in_image(const recipes::Recipe& recipe, const BaseImage& base,
+                               const std::vector<ContentItem>& content,
+                               const layers::BlobStore& blobs, const fs::path& cache_dir) {
   EntrypointCheck result;
   if (recipe.serve.command.empty())
     return result;
@@ -443,6 +445,26 @@ EntrypointCheck check_entrypoint(const recipes::Recipe& recipe, const BaseImage&
   throw InputError(what + " starts with #!" + *interpreter +
                        ", which does not exist or is not executable in the image",
                    "fix the #! line, or put the interpreter first in serve.command", where);
+}
+
+}  // namespace
+
+EntrypointCheck check_entrypoint(const recipes::Recipe& recipe, const BaseImage& base,
+                                 const std::vector<ContentItem>& content,
+                                 const layers::BlobStore& blobs, const fs::path& cache_dir) {
+  if (!base.remote)
+    return check_in_image(recipe, base, content, blobs, cache_dir);
+  // A registry base's layers are here only when an earlier build fetched them for a layout.
+  // What they show is reported but never refused, so that whether a build succeeds does not
+  // depend on what the cache happens to hold.
+  try {
+    return check_in_image(recipe, base, content, blobs, cache_dir);
+  } catch (const InputError& e) {
+    EntrypointCheck result;
+    result.warning = e.reason() + " (" + e.hint() + "); not refused because the base " +
+                     base.description + " is a registry image";
+    return result;
+  }
 }
 
 }  // namespace stowage::builder
