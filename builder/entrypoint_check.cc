@@ -321,10 +321,6 @@ std::string joined(const std::vector<std::string>& items, std::string_view separ
   return out;
 }
 
-}  // namespace
-
-namespace {
-
 EntrypointCheck check_in_image(const recipes::Recipe& recipe, const BaseImage& base,
                                const std::vector<ContentItem>& content,
                                const layers::BlobStore& blobs, const fs::path& cache_dir) {
@@ -372,12 +368,9 @@ EntrypointCheck check_in_image(const recipes::Recipe& recipe, const BaseImage& b
 
   const std::string what = "serve.command: " + command;
   if (found != Found::executable && !base_local) {
-    result.warning = what +
-                     " was not checked: it is not in the recipe's own content, and the "
-                     "base image's layers (" +
-                     base.description +
-                     ") are in its registry, not "
-                     "here; make sure the base provides it";
+    result.warning = what + " was not checked: it is not in the recipe's own content, and the " +
+                     "layers of the base image " + base.description +
+                     " are in its registry, not here; make sure the base provides it";
     return result;
   }
   switch (found) {
@@ -437,9 +430,8 @@ EntrypointCheck check_in_image(const recipes::Recipe& recipe, const BaseImage& b
     return result;
   if (!base_local) {
     result.warning = what + " starts with #!" + *interpreter +
-                     ", which was not checked: the base "
-                     "image's layers (" +
-                     base.description + ") are in its registry, not here";
+                     ", which was not checked: " + "the layers of the base image " +
+                     base.description + " are in its registry, not here";
     return result;
   }
   throw InputError(what + " starts with #!" + *interpreter +
