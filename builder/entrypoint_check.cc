@@ -268,10 +268,11 @@ Found classify(const View& view, const std::optional<std::string>& resolved) {
 std::optional<std::string> image_path(const BaseImage& base, const recipes::Recipe& recipe) {
   if (auto it = recipe.env.find("PATH"); it != recipe.env.end())
     return it->second;
-  for (const auto& e : base.config.config.env) {
-    if (e.starts_with("PATH="))
-      return e.substr(5);
-  }
+  const auto& env = base.config.config.env;
+  auto path = std::find_if(env.begin(), env.end(),
+                           [](const std::string& e) { return e.starts_with("PATH="); });
+  if (path != env.end())
+    return path->substr(5);
   if (recipe.env.empty() && base.config.config.env.empty())
     return std::string(kDefaultPath);
   return std::nullopt;
@@ -320,11 +321,9 @@ std::string joined(const std::vector<std::string>& items, std::string_view separ
   return out;
 }
 
-}  // namespace
-
-EntrypointCheck check_entrypoint(const recipes::Recipe& recipe, const BaseImage& base,
-                                 const std::vector<ContentItem>& content,
-                                 const layers::BlobStore& blobs, const fs::path& cache_dir) {
+EntrypointCheck check_in_image(const recipes::Recipe& recipe, const BaseImage& base,
+                               const std::vector<ContentItem>& content,
+                               const layers::BlobStore& blobs, const fs::path& cache_dir) {
   EntrypointCheck result;
   if (recipe.serve.command.empty())
     return result;
@@ -369,12 +368,9 @@ EntrypointCheck check_entrypoint(const recipes::Recipe& recipe, const BaseImage&
 
   const std::string what = "serve.command: " + command;
   if (found != Found::executable && !base_local) {
-    result.warning = what +
-                     " was not checked: it is not in the recipe's own content, and the "
-                     "base image's layers (" +
-                     base.description +
-                     ") are in its registry, not "
-                     "here; make sure the base provides it";
+    result.warning = what + " was not checked: it is not in the recipe's own content, and the " +
+                     "layers of the base image " + base.description +
+                     " are in its registry, not here; make sure the base provides it";
     return result;
   }
   switch (found) {
@@ -434,14 +430,33 @@ EntrypointCheck check_entrypoint(const recipes::Recipe& recipe, const BaseImage&
     return result;
   if (!base_local) {
     result.warning = what + " starts with #!" + *interpreter +
-                     ", which was not checked: the base "
-                     "image's layers (" +
-                     base.description + ") are in its registry, not here";
+                     ", which was not checked: " + "the layers of the base image " +
+                     base.description + " are in its registry, not here";
     return result;
   }
   throw InputError(what + " starts with #!" + *interpreter +
                        ", which does not exist or is not executable in the image",
                    "fix the #! line, or put the interpreter first in serve.command", where);
+}
+
+}  // namespace
+
+EntrypointCheck check_entrypoint(const recipes::Recipe& recipe, const BaseImage& base,
+                                 const std::vector<ContentItem>& content,
+                                 const layers::BlobStore& blobs, const fs::path& cache_dir) {
+  if (!base.remote)
+    return check_in_image(recipe, base, content, blobs, cache_dir);
+  // A registry base's layers are here only when an earlier build fetched them for a layout.
+  // What they show is reported but never refused, so that whether a build succeeds does not
+  // depend on what the cache happens to hold.
+  try {
+    return check_in_image(recipe, base, content, blobs, cache_dir);
+  } catch (const InputError& e) {
+    EntrypointCheck result;
+    result.warning = e.reason() + " (" + e.hint() + "); not refused because the base " +
+                     base.description + " is a registry image";
+    return result;
+  }
 }
 
 }  // namespace stowage::builder

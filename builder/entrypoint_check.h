@@ -34,9 +34,10 @@ struct EntrypointCheck {
   // The absolute path serve.command[0] resolves to ("/usr/bin/python3.11"); empty when the
   // recipe has no serve.command or the lookup could not be completed.
   std::string executable;
-  // Set when the base image's layers are not local (a registry base whose layers this machine
-  // does not hold) and the command is not in the build's own content: nothing was refused,
-  // but nothing was proven either. Without "stowage: warning: ".
+  // Set for a registry base instead of refusing: when its layers are not here (a push-only
+  // build never downloads them) and the command is not in the build's own content, nothing
+  // was proven; when they are cached here and show the command missing, what was found.
+  // Without "stowage: warning: ".
   std::string warning;
 };
 
@@ -44,7 +45,9 @@ struct EntrypointCheck {
 // A base index is remembered in `cache_dir`/entrypoint/ (per set of base layers), so a big
 // base is read once; an empty `cache_dir` disables that.
 // Throws InputError at serve.command's location, with a hint, when the executable does not
-// exist, is a directory or is not executable, or when a script's interpreter does not exist.
+// exist, is a directory or is not executable, or when a script's interpreter does not exist;
+// for a registry base these are warnings (see EntrypointCheck::warning), so that a build's
+// outcome does not depend on whether an earlier build happened to cache the base's layers.
 // Throws Error when a base layer cannot be read.
 EntrypointCheck check_entrypoint(const recipes::Recipe& recipe, const BaseImage& base,
                                  const std::vector<ContentItem>& content,

@@ -87,7 +87,8 @@ Kubernetes manifests: $out/k8s (pinned to $pinned)
 
 Run it with containerd, as a node would (as root):
   ctr images pull ${plain_http}$pinned
-  ctr run --rm --net-host --env PORT=8080 $pinned iris-cpu
+  ctr run --rm --net-host --env PORT=8080 $pinned iris-cpu    # Ctrl-C stops it
+  # in another terminal:
   curl -s localhost:8080/healthz
   curl -s -X POST localhost:8080/predict -d '{"instances": [[5.1, 3.5, 1.4, 0.2]]}'
 Deploy it (the cluster's nodes must reach $registry):

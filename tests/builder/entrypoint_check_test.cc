@@ -207,12 +207,24 @@ TEST_CASE("a base whose layers are not local gives a warning, not a refusal") {
   CHECK_THAT(f.check("[/app/script]", items).warning, Catch::Contains("#!/usr/bin/python3"));
 }
 
+TEST_CASE("a registry base is looked into when its layers are cached, but never refused") {
+  Fixture f;
+  f.base.description = "127.0.0.1:5000/org/base:1";
+  f.base.remote = registry::Reference::parse("127.0.0.1:5000/org/base:1");
+  CHECK(f.check("[/bin/python3]").executable == "/usr/bin/python3.11");
+  auto r = f.check("[/usr/local/bin/python3]");
+  CHECK(r.executable.empty());
+  CHECK_THAT(r.warning, Catch::StartsWith("serve.command: /usr/local/bin/python3 does not exist "
+                                          "in the image ("));
+  CHECK_THAT(r.warning, Catch::EndsWith("not refused because the base 127.0.0.1:5000/org/base:1 "
+                                        "is a registry image"));
+}
+
 TEST_CASE("the base index is cached per layer set, and a damaged one is rebuilt") {
   Fixture f;
   CHECK(f.check("[/bin/python3]").executable == "/usr/bin/python3.11");
-  std::vector<std::filesystem::path> indexes;
-  for (const auto& e : std::filesystem::directory_iterator(f.tmp / "cache/entrypoint"))
-    indexes.push_back(e.path());
+  const std::vector<std::filesystem::path> indexes(
+      std::filesystem::directory_iterator(f.tmp / "cache/entrypoint"), {});
   REQUIRE(indexes.size() == 1);
   // The cached index answers alone: the layer blobs are no longer read.
   auto saved = f.blobs.path_of(f.base.layers[0].digest);

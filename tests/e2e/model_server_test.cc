@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <filesystem>
@@ -141,7 +142,7 @@ std::optional<HttpResponse> http(int port, const std::string& method, const std:
 }
 
 // Waits until GET /healthz answers 200; fails with the container's output when it never does.
-json wait_healthy(Containerd& containerd, const std::string& id, int port) {
+json wait_healthy(const Containerd& containerd, const std::string& id, int port) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     if (auto r = http(port, "GET", "/healthz"); r && r->status == 200)
@@ -171,9 +172,10 @@ std::vector<std::string> predict(int port, const std::string& instances) {
   INFO(r->body);
   REQUIRE(r->status == 200);
   const json answer = json::parse(r->body);
-  std::vector<std::string> classes;
-  for (const auto& p : answer.at("predictions"))
-    classes.push_back(p.at("class"));
+  const auto& predictions = answer.at("predictions");
+  std::vector<std::string> classes(predictions.size());
+  std::transform(predictions.begin(), predictions.end(), classes.begin(),
+                 [](const json& p) { return p.at("class").get<std::string>(); });
   return classes;
 }
 
@@ -371,9 +373,10 @@ TEST_CASE("the GPU-shaped torch example builds in class order, asks for a GPU, a
   RegistryServer registry;
   json result =
       build_and_push(example, registry.host() + "/ml/torch-gpu:v1", registry, tmp / "cache");
-  std::vector<std::string> classes;
-  for (const auto& l : result.at("layers"))
-    classes.push_back(l.at("class"));
+  const auto& layers = result.at("layers");
+  std::vector<std::string> classes(layers.size());
+  std::transform(layers.begin(), layers.end(), classes.begin(),
+                 [](const json& l) { return l.at("class").get<std::string>(); });
   CHECK(classes ==
         std::vector<std::string>{"base", "accelerator", "framework", "model", "code", "meta"});
 
