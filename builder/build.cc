@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <exception>
@@ -14,6 +14,7 @@
 
 #include "builder/build_history.h"
 #include "builder/deploy_manifests.h"
+#include "builder/entrypoint_check.h"
 #include "builder/layer_cache.h"
 #include "builder/secret_env.h"
 #include "builder/source_revision.h"
@@ -95,8 +96,8 @@ void set_env(std::vector<std::string>& env, const std::string& key, const std::s
 std::string build_info(const PreparedBuild& prepared, const std::string& revision) {
   nlohmann::json layers_json = nlohmann::json::array();
   for (const auto& l : prepared.plan) {
-    layers_json.push_back({{"class", recipes::layer_class_name(l.layer_class)},
-                           {"description", l.description}});
+    layers_json.push_back(
+        {{"class", recipes::layer_class_name(l.layer_class)}, {"description", l.description}});
   }
   nlohmann::json info = {
       {"recipe",
@@ -104,7 +105,8 @@ std::string build_info(const PreparedBuild& prepared, const std::string& revisio
         {"digest", layers::Digest::of(read_file(prepared.recipe.file)).str()}}},
       {"layers", layers_json},
   };
-  if (!revision.empty()) info["source"] = {{"revision", revision}};
+  if (!revision.empty())
+    info["source"] = {{"revision", revision}};
   return info.dump(2) + "\n";
 }
 
@@ -137,7 +139,8 @@ layers::LayerResult write_layer(const layers::BlobStore& blobs, const PlannedLay
                                 const layers::CompressionOptions& compression,
                                 const layers::TarOptions& tar) {
   layers::LayerWriter writer(blobs, compression, tar);
-  for (const auto& item : layer.items) writer.add(item.entry);
+  for (const auto& item : layer.items)
+    writer.add(item.entry);
   return writer.finish();
 }
 
@@ -154,7 +157,8 @@ void build_parallel(const std::vector<std::size_t>& todo, int threads,
         work(todo[i]);
       } catch (...) {
         std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
+        if (!failure)
+          failure = std::current_exception();
         next = todo.size();
       }
     }
@@ -162,14 +166,17 @@ void build_parallel(const std::vector<std::size_t>& todo, int threads,
   std::size_t n = std::min<std::size_t>(todo.size(), static_cast<std::size_t>(threads));
   {
     std::vector<std::jthread> pool;
-    for (std::size_t t = 1; t < n; ++t) pool.emplace_back(worker);
+    for (std::size_t t = 1; t < n; ++t)
+      pool.emplace_back(worker);
     worker();
   }
-  if (failure) std::rethrow_exception(failure);
+  if (failure)
+    std::rethrow_exception(failure);
 }
 
 int effective_threads(int requested) {
-  if (requested > 0) return requested;
+  if (requested > 0)
+    return requested;
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
@@ -188,9 +195,11 @@ void export_layout(const fs::path& dir, const std::string& tag, const layers::Bl
   }
   try {
     auto layout = fresh ? layers::OciLayout::open_or_create(target) : layers::OciLayout::open(dir);
-    for (const auto& d : blobs) layout.blobs().import_from(from, d);
+    for (const auto& d : blobs)
+      layout.blobs().import_from(from, d);
     layout.tag(manifest, tag);
-    if (fresh) fs::rename(target, dir);
+    if (fresh)
+      fs::rename(target, dir);
   } catch (...) {
     if (fresh) {
       std::error_code ec;
@@ -203,7 +212,8 @@ void export_layout(const fs::path& dir, const std::string& tag, const layers::Bl
 }  // namespace
 
 fs::path default_cache_dir() {
-  if (const char* env = std::getenv("STOWAGE_CACHE"); env != nullptr && *env != '\0') return env;
+  if (const char* env = std::getenv("STOWAGE_CACHE"); env != nullptr && *env != '\0')
+    return env;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
     return fs::path(xdg) / "stowage";
   }
@@ -222,7 +232,8 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
   // Refuse impossible combinations before any work; this also settles the default base.
   p.resolution = recipes::KnowledgeBase::builtin().resolve(p.recipe);
   // A bad push target is bad input: refuse it before any work.
-  if (!options.push.empty()) registry::Reference::parse(options.push);
+  if (!options.push.empty())
+    registry::Reference::parse(options.push);
   CacheLayout cache(cache_root(options));
   auto base_compression =
       compression_for(options.compression.value_or(layers::Compression::zstd), options.threads);
@@ -240,16 +251,20 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
   python.cache_dir = cache.root;
   python.platform = options.platform;
   python.progress = options.progress;
-  python.warn = [](const std::string& w) { std::fprintf(stderr, "stowage: warning: %s\n", w.c_str()); };
+  python.warn = [](const std::string& w) {
+    std::fprintf(stderr, "stowage: warning: %s\n", w.c_str());
+  };
   auto packages = wheels::python_content(p.recipe, p.base, cache.blobs, python);
   content.insert(content.end(), std::make_move_iterator(packages.begin()),
                  std::make_move_iterator(packages.end()));
+  // serve.command must name an executable in the image (builder/entrypoint_check.h).
+  auto entrypoint = check_entrypoint(p.recipe, p.base, content, cache.blobs, cache.root);
+  if (!entrypoint.warning.empty()) python.warn(entrypoint.warning);
   p.plan = plan_layers(std::move(content), plan_options);
 
   auto tar = tar_options();
   for (const auto& layer : p.plan) {
-    auto key =
-        LayerCache::key(layer, compression_for(layer.compression, options.threads), tar);
+    auto key = LayerCache::key(layer, compression_for(layer.compression, options.threads), tar);
     p.cached.push_back(cache.layers.find(key).has_value());
     p.cache_keys.push_back(std::move(key));
   }
@@ -258,16 +273,19 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
 
 BuildResult build(const BuildOptions& options) {
   auto say = [&](const std::string& line) {
-    if (options.progress) options.progress(line);
+    if (options.progress)
+      options.progress(line);
   };
   registry::Client client(options.registry);
   PreparedBuild prepared = prepare(options, client);
   if (!options.push.empty() && !options.manifests.empty()) {
     // Bad deploy settings are refused now, not after minutes of building and pushing.
     kube::ManifestInputs probe;
-    probe.image = registry::Reference::parse(options.push).name() + "@" + layers::Digest::of("").str();
+    probe.image =
+        registry::Reference::parse(options.push).name() + "@" + layers::Digest::of("").str();
     if (prepared.resolution.driver) {
-      probe.node = kube::node_requirements(prepared.resolution.cuda, prepared.resolution.driver->minimum);
+      probe.node =
+          kube::node_requirements(prepared.resolution.cuda, prepared.resolution.driver->minimum);
     }
     kube::render_manifests(prepared.recipe, probe, options.manifests_format);
   }
@@ -283,8 +301,10 @@ BuildResult build(const BuildOptions& options) {
   std::vector<std::optional<layers::LayerResult>> results(plan.size());
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < plan.size(); ++i) {
-    if (i < prepared.cache_keys.size()) results[i] = cache.layers.find(prepared.cache_keys[i]);
-    if (!results[i]) todo.push_back(i);
+    if (i < prepared.cache_keys.size())
+      results[i] = cache.layers.find(prepared.cache_keys[i]);
+    if (!results[i])
+      todo.push_back(i);
   }
   // Big layers first so that the longest job starts earliest.
   std::stable_sort(todo.begin(), todo.end(),
@@ -300,7 +320,8 @@ BuildResult build(const BuildOptions& options) {
     }
     auto compression = compression_for(plan[i].compression, zstd_threads);
     results[i] = write_layer(cache.blobs, plan[i], compression, tar);
-    if (i < prepared.cache_keys.size()) cache.layers.remember(prepared.cache_keys[i], *results[i]);
+    if (i < prepared.cache_keys.size())
+      cache.layers.remember(prepared.cache_keys[i], *results[i]);
   });
 
   BuildResult result;
@@ -308,22 +329,27 @@ BuildResult build(const BuildOptions& options) {
   config.platform = options.platform;
   config.created = layers::rfc3339(tar.mtime);
   const auto& r = prepared.recipe;
-  for (const auto& [k, v] : r.env) set_env(config.config.env, k, v);
-  if (!r.user.empty()) config.config.user = r.user;
-  if (!r.workdir.empty()) config.config.working_dir = r.workdir;
+  for (const auto& [k, v] : r.env)
+    set_env(config.config.env, k, v);
+  if (!r.user.empty())
+    config.config.user = r.user;
+  if (!r.workdir.empty())
+    config.config.working_dir = r.workdir;
   if (!r.serve.command.empty()) {
     config.config.entrypoint = r.serve.command;
     config.config.cmd.clear();  // a base's Cmd would otherwise be appended as arguments
   }
-  if (r.serve.port > 0) config.config.exposed_ports.insert(std::to_string(r.serve.port) + "/tcp");
-  for (const auto& [k, v] : r.labels) config.config.labels[k] = v;
+  if (r.serve.port > 0)
+    config.config.exposed_ports.insert(std::to_string(r.serve.port) + "/tcp");
+  for (const auto& [k, v] : r.labels)
+    config.config.labels[k] = v;
 
   layers::Manifest manifest;
   manifest.media_type = std::string(layers::media_type::kOciManifest);
   for (std::size_t i = 0; i < prepared.base.layers.size(); ++i) {
     LayerReport report;
-    report.description = "base: " + prepared.base.description + " (" + std::to_string(i + 1) +
-                          "/" + std::to_string(prepared.base.layers.size()) + ")";
+    report.description = "base: " + prepared.base.description + " (" + std::to_string(i + 1) + "/" +
+                         std::to_string(prepared.base.layers.size()) + ")";
     report.descriptor = prepared.base.layers[i];
     report.diff_id = prepared.base.config.diff_ids[i];
     report.cached = true;
@@ -369,6 +395,9 @@ BuildResult build(const BuildOptions& options) {
   if (std::string rev = git_revision(r.dir); !rev.empty()) {
     manifest.annotations["org.opencontainers.image.revision"] = rev;
   }
+  if (std::string url = git_origin_url(r.dir); !url.empty()) {
+    manifest.annotations["org.opencontainers.image.source"] = url;
+  }
   const auto& resolved = prepared.resolution;
   if (!resolved.framework.empty()) {
     manifest.annotations[std::string(kAnnotationPrefix) + "framework"] =
@@ -392,8 +421,8 @@ BuildResult build(const BuildOptions& options) {
   record.manifest = result.manifest.digest.str();
   record.config = manifest.config.digest.str();
   for (const auto& l : result.layers) {
-    record.layers.push_back({std::string(recipes::layer_class_name(l.layer_class)),
-                             l.description, l.descriptor.digest.str()});
+    record.layers.push_back({std::string(recipes::layer_class_name(l.layer_class)), l.description,
+                             l.descriptor.digest.str()});
   }
   BuildHistory(cache.root, options.recipe).record(record);
 
@@ -405,7 +434,8 @@ BuildResult build(const BuildOptions& options) {
       }
     }
     std::vector<layers::Digest> blobs;
-    for (const auto& l : manifest.layers) blobs.push_back(l.digest);
+    for (const auto& l : manifest.layers)
+      blobs.push_back(l.digest);
     blobs.push_back(manifest.config.digest);
     blobs.push_back(result.manifest.digest);
     say("writing " + options.output.string());
@@ -419,17 +449,20 @@ BuildResult build(const BuildOptions& options) {
     std::vector<std::shared_ptr<registry::BlobSource>> sources{
         std::make_shared<registry::LocalBlobSource>(cache.blobs)};
     if (prepared.base.remote) {
-      sources.push_back(std::make_shared<registry::RegistryBlobSource>(client, *prepared.base.remote));
+      sources.push_back(
+          std::make_shared<registry::RegistryBlobSource>(client, *prepared.base.remote));
     }
     result.push = registry::push_image(client, target, {result.manifest_json, result.config_json},
                                        sources, options.push_options);
     if (!options.manifests.empty()) {
       ManifestRequest request;
       request.image = result.push->reference.str();
-      for (const auto& l : manifest.layers) request.image_bytes += l.size;
+      for (const auto& l : manifest.layers)
+        request.image_bytes += l.size;
       request.model_bytes = 0;
       for (const auto& l : result.layers) {
-        if (l.layer_class == LayerClass::model) request.model_bytes += l.bytes;
+        if (l.layer_class == LayerClass::model)
+          request.model_bytes += l.bytes;
       }
       request.format = options.manifests_format;
       request.dir = options.manifests;

@@ -51,7 +51,11 @@ class LayerSink {
   }
 
   // Where the uncompressed tar stream goes.
-  ByteSink& input() { return tee_ ? static_cast<ByteSink&>(*tee_) : *blob_; }
+  ByteSink& input() {
+    if (tee_)
+      return *tee_;
+    return *blob_;
+  }
 
   // Call once input().finish() has run (it cascades down to the blob writer's commit).
   LayerResult result() const {

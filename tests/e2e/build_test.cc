@@ -28,6 +28,10 @@ void make_project(const fs::path& dir, std::int64_t weights_size = 3 << 20) {
   write_text(dir / "app/run.sh", "#!/bin/sh\nexec python3 /app/main.py\n");
   fs::permissions(dir / "app/run.sh", fs::perms::owner_all | fs::perms::group_read |
                                           fs::perms::group_exec | fs::perms::others_read);
+  // scratch has no shell: the script's interpreter comes with the content, or the build
+  // refuses serve.command.
+  write_text(dir / "bin/sh", "\x7f" "ELF stand-in\n");
+  fs::permissions(dir / "bin/sh", fs::perms::owner_exec, fs::perm_options::add);
   fs::create_symlink("main.py", dir / "app/entry.py");
   std::string long_dir(120, 'd');
   write_text(dir / "app" / long_dir / "deep.py", "DEEP = True\n");
@@ -38,6 +42,7 @@ model:
   - {src: models/, dst: /models}
 code:
   - {src: app/, dst: /app}
+  - {src: bin/sh, dst: /bin/sh}
 env: {MODEL_DIR: /models}
 workdir: /app
 serve:
@@ -49,7 +54,7 @@ layering:
 }
 
 ProcessResult run_stowage(const std::vector<std::string>& args, const fs::path& cache,
-                      std::map<std::string, std::string> env = {}) {
+                          std::map<std::string, std::string> env = {}) {
   std::vector<std::string> argv{stowage_binary().string()};
   argv.insert(argv.end(), args.begin(), args.end());
   env["STOWAGE_CACHE"] = cache.string();
@@ -76,9 +81,9 @@ std::uint32_t mode_of(const fs::path& p) {
 
 // The unpacked image holds the sources' bytes, modes and links.
 void check_rootfs(const fs::path& rootfs, const fs::path& src) {
-  for (const char* rel : {"models/weights.safetensors", "models/config.json",
-                          "models/tokenizer/vocab.txt", "app/main.py", "app/run.sh",
-                          "app/données-ü.txt"}) {
+  for (const char* rel :
+       {"models/weights.safetensors", "models/config.json", "models/tokenizer/vocab.txt",
+        "app/main.py", "app/run.sh", "app/données-ü.txt"}) {
     INFO(rel);
     CHECK(stowage::read_file(rootfs / rel) == stowage::read_file(src / rel));
   }
@@ -163,9 +168,9 @@ TEST_CASE("SOURCE_DATE_EPOCH sets every timestamp, so it changes the digest") {
   TempDir tmp;
   make_project(tmp / "src");
   auto d1 = build_ok(tmp / "src/stowage.yaml", tmp / "out1", tmp / "cache");
-  auto r = run_stowage({"build", (tmp / "src/stowage.yaml").string(), "--output",
-                    (tmp / "out2").string()},
-                   tmp / "cache", {{"SOURCE_DATE_EPOCH", "1700000000"}});
+  auto r = run_stowage(
+      {"build", (tmp / "src/stowage.yaml").string(), "--output", (tmp / "out2").string()},
+      tmp / "cache", {{"SOURCE_DATE_EPOCH", "1700000000"}});
   REQUIRE(r.exit_code == 0);
   auto d2 = layout_manifest_digest(tmp / "out2", "latest");
   CHECK(d1 != d2);
@@ -229,12 +234,13 @@ struct BadRecipe {
 
 TEST_CASE("bad recipes exit 2 with file:line:col and a hint, and write nothing") {
   const BadRecipe cases[] = {
-      {"unknown key", "name: x\nbase: scratch\nmodle:\n  - {src: m, dst: /m}\n",
-       "stowage.yaml:3:1", "did you mean"},
+      {"unknown key", "name: x\nbase: scratch\nmodle:\n  - {src: m, dst: /m}\n", "stowage.yaml:3:1",
+       "did you mean"},
       {"wrong type", "name: x\nbase: scratch\ncode: 42\n", "stowage.yaml:3:7", "code"},
       {"missing src", "name: x\nbase: scratch\ncode:\n  - {dst: /app}\n", "stowage.yaml:4:5",
        "src"},
-      {"src escaping through ..", "name: x\nbase: scratch\ncode:\n  - {src: ../outside, dst: /app}\n",
+      {"src escaping through ..",
+       "name: x\nbase: scratch\ncode:\n  - {src: ../outside, dst: /app}\n",
        "stowage.yaml:4:", "outside"},
       {"src escaping through a symlink",
        "name: x\nbase: scratch\ncode:\n  - {src: link, dst: /app}\n", "stowage.yaml:4:", "link"},
@@ -249,9 +255,9 @@ TEST_CASE("bad recipes exit 2 with file:line:col and a hint, and write nothing")
       write_text(tmp / "project/m/w.bin", "w");
       fs::create_directory_symlink(tmp / "outside", tmp / "project/link");
       write_text(tmp / "project/stowage.yaml", c.yaml);
-      auto r = run_stowage({"build", (tmp / "project/stowage.yaml").string(), "--output",
-                        (tmp / "out").string()},
-                       tmp / "cache");
+      auto r = run_stowage(
+          {"build", (tmp / "project/stowage.yaml").string(), "--output", (tmp / "out").string()},
+          tmp / "cache");
       INFO("stderr: " << r.err);
       CHECK(r.exit_code == 2);
       CHECK_THAT(r.err, Catch::StartsWith("stowage: error: ") && Catch::Contains(c.location) &&
@@ -265,7 +271,7 @@ TEST_CASE("bad recipes exit 2 with file:line:col and a hint, and write nothing")
 TEST_CASE("a missing recipe is bad input") {
   TempDir tmp;
   auto r = run_stowage({"build", (tmp / "nope.yaml").string(), "--output", (tmp / "out").string()},
-                   tmp / "cache");
+                       tmp / "cache");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("nope.yaml"));
   CHECK_FALSE(fs::exists(tmp / "out"));
@@ -276,4 +282,32 @@ TEST_CASE("an unknown flag value is bad input") {
   auto r = run_stowage({"build", "--compression", "lz4"}, tmp / "cache");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("lz4"));
+}
+
+TEST_CASE("the recipe's user owns the copied content; everything else stays root's") {
+  TempDir tmp;
+  write_text(tmp / "src/app/main.py", "x = 1\n");
+  write_text(tmp / "src/stowage.yaml", R"(name: owned
+base: scratch
+code:
+  - {src: app/, dst: /srv/app}
+user: "1000:1001"
+)");
+  auto out = tmp / "out";
+  build_ok(tmp / "src/stowage.yaml", out, tmp / "cache");
+  auto manifest = skopeo_raw_manifest(out, "latest");
+  run_ok({"skopeo", "copy", "oci:" + out.string() + ":latest", "dir:" + (tmp / "dir").string()});
+  std::string listing;
+  for (const auto& layer : manifest["layers"]) {
+    listing += run_ok({"tar", "-tv", "--numeric-owner", "--zstd", "-f",
+                       (tmp / "dir" / layer["digest"].get<std::string>().substr(7)).string()});
+  }
+  INFO(listing);
+  CHECK_THAT(listing,
+             Catch::Matches(R"((.|\n)*1000/1001 +6 1970-01-01 00:00 srv/app/main\.py(.|\n)*)"));
+  CHECK_THAT(listing, Catch::Matches(R"((.|\n)*1000/1001 +0 1970-01-01 00:00 srv/app/(.|\n)*)"));
+  CHECK_THAT(listing, Catch::Matches(R"((.|\n)*0/0 +0 1970-01-01 00:00 srv/\n(.|\n)*)"));
+  CHECK_THAT(listing, Catch::Matches(R"((.|\n)*0/0 +0 1970-01-01 00:00 etc/stowage/\n(.|\n)*)"));
+  auto config = skopeo_config(out, "latest");
+  CHECK(config["config"]["User"] == "1000:1001");
 }

@@ -3,6 +3,7 @@ import json
 import math
 import os
 import pathlib
+import signal
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -71,8 +72,13 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    server = ThreadingHTTPServer(("0.0.0.0", PORT), Handler)
+    # As a container's PID 1 the process has no default SIGTERM action, so without this the
+    # runtime (kubelet, `ctr task kill`) would wait out its grace period and SIGKILL it.
+    # shutdown() must run on another thread than serve_forever().
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     threading.Thread(target=load_model, daemon=True).start()
-    ThreadingHTTPServer(("0.0.0.0", PORT), Handler).serve_forever()
+    server.serve_forever()
 
 
 if __name__ == "__main__":
