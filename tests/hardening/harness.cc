@@ -48,7 +48,6 @@ void make_project(const fs::path& dir, unsigned seed, int models, std::int64_t m
              "model:\n  - {src: models/, dst: /models}\n"
              "code:\n  - {src: app/, dst: /app}\n"
              "env: {MODEL_DIR: /models}\n"
-             "serve:\n  command: [python3, /app/main.py]\n  port: 8080\n"
              "layering:\n  own_layer_threshold: 64Ki\n" +
                  extra_recipe);
 }
