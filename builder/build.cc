@@ -16,6 +16,7 @@
 #include "builder/deploy_manifests.h"
 #include "builder/entrypoint_check.h"
 #include "builder/layer_cache.h"
+#include "builder/secret_env.h"
 #include "builder/source_revision.h"
 #include "builder/wheels/python_content.h"
 #include "core/error.h"
@@ -41,6 +42,26 @@ struct CacheLayout {
   explicit CacheLayout(const fs::path& dir)
       : root(dir), blobs(dir), layers(dir / "layers", blobs) {}
 };
+
+// A killed build leaves "*.tmp-<pid>-…" files and directories anywhere it writes in the cache:
+// blobs, layer records, installed wheels, probes. Those of dead processes are removed from the
+// cache's first two levels of directories, where all of them live (found by
+// tests/hardening/kill_test.cc: layer records were left behind).
+void remove_stale_cache_temporaries(const fs::path& root) {
+  std::vector<fs::path> dirs{root};
+  std::error_code ec;
+  for (std::size_t level = 0, begin = 0; level < 2; ++level) {
+    std::size_t end = dirs.size();
+    for (std::size_t i = begin; i < end; ++i) {
+      for (fs::directory_iterator it(dirs[i], ec), last; !ec && it != last; it.increment(ec)) {
+        if (it->is_directory(ec) && !is_temporary_name(it->path().filename().string()))
+          dirs.push_back(it->path());
+      }
+    }
+    begin = end;
+  }
+  for (const auto& dir : dirs) remove_stale_temporaries(dir);
+}
 
 fs::path cache_root(const BuildOptions& options) {
   return options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
@@ -205,6 +226,9 @@ fs::path default_cache_dir() {
 PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
   PreparedBuild p;
   p.recipe = recipes::load_recipe(options.recipe);
+  // Hardening: a secret in `env` would be published in the image config (builder/secret_env.h).
+  for (const auto& warning : secret_env_warnings(p.recipe))
+    std::fprintf(stderr, "stowage: warning: %s\n", warning.c_str());
   // Refuse impossible combinations before any work; this also settles the default base.
   p.resolution = recipes::KnowledgeBase::builtin().resolve(p.recipe);
   // A bad push target is bad input: refuse it before any work.
@@ -266,7 +290,7 @@ BuildResult build(const BuildOptions& options) {
     kube::render_manifests(prepared.recipe, probe, options.manifests_format);
   }
   CacheLayout cache(cache_root(options));
-  remove_stale_temporaries(cache.root / "blobs" / "sha256");
+  remove_stale_cache_temporaries(cache.root);
   const int threads = effective_threads(options.threads);
   auto tar = tar_options();
 

@@ -111,6 +111,11 @@ void write_manifests(const std::filesystem::path& dir, const std::vector<Manifes
   if (ec)
     throw Error("cannot create " + dir.string() + ": " + ec.message());
 
+  // A killed run leaves "<name>.tmp-<pid>-…" behind; those of dead processes go now (found by
+  // tests/hardening/kill_test.cc). Only stowage's own file names are looked at.
+  for (const ManifestFile& f : files)
+    remove_stale_temporaries(dir, f.name + ".");
+
   // Write and sync everything under temporary names first; a failure here destroys the
   // AtomicFiles, which removes their temporary files, so nothing new is left behind.
   std::list<AtomicFile> pending;

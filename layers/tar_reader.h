@@ -2,7 +2,9 @@
 // inside base image layers.
 //
 // Any path that could escape the extraction root is refused: an absolute path or a ".."
-// component (in an entry's path or a hard link's target) throws Error naming the entry.
+// component (in an entry's path or a hard link's target), or a path beneath a symlink the
+// archive made earlier (a write through the link) throws Error naming the entry. Devices and
+// FIFOs are reported as Type::other: the reader writes nothing, so they are the caller's call.
 #pragma once
 
 #include <cstdint>

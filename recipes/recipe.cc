@@ -1,5 +1,6 @@
 #include "recipes/recipe.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <cctype>
 #include <limits>
 #include <regex>
+#include <sstream>
 #include <system_error>
 
 #include "core/file.h"
@@ -493,20 +495,74 @@ void add_keys(std::span<const KeySpec> keys, const std::string& prefix,
   }
 }
 
+// Where each document of a YAML stream starts, read with yaml-cpp's event parser and at most
+// `limit` documents. YAML::LoadAll cannot be used: on a stray top-level flow indicator (",")
+// it returns empty documents at the same position forever, allocating as it goes (found by
+// fuzz/recipe_fuzz). A document that starts where the previous one did is that case, and a
+// syntax error.
+class DocumentMarks : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;  // the first node of each document
+  bool stuck = false;
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    stuck = !starts.empty() && mark.pos <= last_start_;
+    last_start_ = mark.pos;
+    node_seen_ = false;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (!node_seen_)
+      starts.push_back(mark);
+    node_seen_ = true;
+  }
+  int last_start_ = -1;
+  bool node_seen_ = false;
+};
+
 YAML::Node load_document(std::string_view text, const std::string& file) {
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(std::string(text));
+    DocumentMarks marks;
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    while (marks.starts.size() < 2 && parser.HandleNextDocument(marks)) {
+      if (marks.stuck) {
+        throw InputError("YAML syntax error: unexpected text where a document should start",
+                         "a recipe is one mapping of keys; remove the stray ',', ']' or '}'",
+                         location_of(file, marks.starts.back()));
+      }
+    }
+    if (marks.starts.size() > 1) {
+      throw InputError("the recipe holds more than one YAML document",
+                       "keep one recipe per file; remove the \"---\" separator",
+                       location_of(file, marks.starts[1]));
+    }
+    if (!marks.starts.empty())
+      documents.push_back(YAML::Load(std::string(text)));
   } catch (const YAML::ParserException& e) {
     throw InputError("YAML syntax error: " + e.msg,
                      "check the indentation (spaces, not tabs) and quote values that hold "
                      "': ', '#', '{' or '['",
                      location_of(file, e.mark));
-  }
-  if (documents.size() > 1) {
-    throw InputError("the recipe holds more than one YAML document",
-                     "keep one recipe per file; remove the \"---\" separator",
-                     location_of(file, documents[1].Mark()));
   }
   if (documents.empty() || documents[0].IsNull()) {
     throw InputError("the recipe is empty", "start with name: my-model",

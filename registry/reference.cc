@@ -136,6 +136,14 @@ Reference Reference::parse(std::string_view text) {
     repository = "library/" + repository;
   }
   check_repository(text, repository);
+  // The limit holds for the normalised name too, as Docker applies it: "a" * 241 would become
+  // "docker.io/library/aaa…", longer than any registry accepts (found by fuzz/reference_fuzz).
+  if (registry.size() + 1 + repository.size() > kMaxNameLength) {
+    invalid(text,
+            "the name is longer than " + std::to_string(kMaxNameLength) +
+                " characters once qualified as " + registry + "/" + repository.substr(0, 20) + "…",
+            "shorten the repository path");
+  }
 
   if (ref.tag_.empty() && !ref.digest_)
     ref.tag_ = "latest";

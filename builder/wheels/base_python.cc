@@ -1,5 +1,6 @@
 #include "builder/wheels/base_python.h"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -12,6 +13,16 @@ namespace stowage::builder::wheels {
 namespace fs = std::filesystem;
 
 namespace {
+
+// A base layer is not trusted to be sane: the files read whole (libc, the apk database) are
+// skipped above this size, and version numbers that do not fit an int count as unknown (0).
+constexpr std::int64_t kMaxProbedFile = 64 << 20;
+
+int number(std::string_view digits) {
+  int n = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  return ec == std::errc() && end == digits.data() + digits.size() ? n : 0;
+}
 
 // What the scan keeps of the paths it cares about, as the layers stack up.
 struct Seen {
@@ -38,7 +49,7 @@ std::pair<int, int> musl_version_in(const std::string& installed_db) {
   static const std::regex re(R"(P:musl\nV:(\d+)\.(\d+))");
   std::smatch m;
   if (std::regex_search(installed_db, m, re))
-    return {std::stoi(m[1]), std::stoi(m[2])};
+    return {number(m[1].str()), number(m[2].str())};
   return {1, 1};  // musllinux_1_1 is the oldest any musllinux wheel targets
 }
 
@@ -69,20 +80,21 @@ void scan_layer(const fs::path& blob, Seen& seen) {
                e->type == layers::TarReaderEntry::Type::directory) {
       seen.debian_dist_packages = true;
     } else if (is_libc_path(path)) {
-      if (e->type == layers::TarReaderEntry::Type::file) {
+      if (e->type == layers::TarReaderEntry::Type::file && e->size <= kMaxProbedFile) {
         seen.libc[path] = glibc_version_in(reader.read_all());
       } else if (e->type == layers::TarReaderEntry::Type::symlink) {
         static const std::regex versioned(R"(libc-2\.(\d+)\.so$)");
         std::smatch m;
         if (std::regex_search(e->link_target, m, versioned)) {
-          seen.libc[path] = {2, std::stoi(m[1])};
+          seen.libc[path] = {2, number(m[1].str())};
         } else if (name.starts_with("libc-2.")) {
-          seen.libc[path] = {2, std::stoi(name.substr(7))};
+          seen.libc[path] = {2, number(name.substr(7, name.size() - 7 - 3))};
         }
       }
     } else if (name.starts_with("ld-musl-") && path.starts_with("lib/")) {
       seen.musl = true;
-    } else if (path == "lib/apk/db/installed" && e->type == layers::TarReaderEntry::Type::file) {
+    } else if (path == "lib/apk/db/installed" && e->type == layers::TarReaderEntry::Type::file &&
+               e->size <= kMaxProbedFile) {
       seen.musl_version = musl_version_in(reader.read_all());
     }
   }
@@ -115,7 +127,7 @@ BasePython from_json(const nlohmann::json& j) {
 }
 
 int version_minor(const std::string& v) {
-  return std::stoi(v.substr(v.find('.') + 1));
+  return number(v.substr(v.find('.') + 1));
 }
 
 }  // namespace

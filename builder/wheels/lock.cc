@@ -377,7 +377,10 @@ Lock parse_pylock(std::string_view text, const fs::path& file, const MarkerEnvir
         throw InputError(e.reason(), e.hint(), where);
       }
     }
-    if (const toml::array* wheel_list = (*t)["wheels"].as_array()) {
+    // An empty `wheels` list names no wheel: such a package is as sdist-only as one without
+    // the key (found by fuzz/pylock_fuzz: it used to be accepted with no file to install).
+    const toml::array* wheel_list = (*t)["wheels"].as_array();
+    if (wheel_list != nullptr && !wheel_list->empty()) {
       for (const toml::node& w : *wheel_list) {
         const toml::table* wt = w.as_table();
         if (wt == nullptr)

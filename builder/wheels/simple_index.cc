@@ -1,5 +1,6 @@
 #include "builder/wheels/simple_index.h"
 
+#include <charconv>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +11,44 @@ namespace stowage::builder::wheels {
 namespace fs = std::filesystem;
 
 namespace {
+
+// The code point of a numeric character reference ("#233", "#xE9"), or nullopt when it is not
+// one or names no valid character (pages are untrusted: "&#x;" or "&#99999999999;" stay text).
+std::optional<std::uint32_t> character_reference(std::string_view entity) {
+  if (!entity.starts_with('#'))
+    return std::nullopt;
+  int base = 10;
+  entity.remove_prefix(1);
+  if (entity.starts_with('x') || entity.starts_with('X')) {
+    base = 16;
+    entity.remove_prefix(1);
+  }
+  std::uint32_t code = 0;
+  auto [end, ec] = std::from_chars(entity.data(), entity.data() + entity.size(), code, base);
+  if (entity.empty() || ec != std::errc() || end != entity.data() + entity.size() || code == 0 ||
+      code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+    return std::nullopt;
+  }
+  return code;
+}
+
+void append_utf8(std::string& out, std::uint32_t code) {
+  if (code < 0x80) {
+    out += static_cast<char>(code);
+  } else if (code < 0x800) {
+    out += static_cast<char>(0xC0 | (code >> 6));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  } else if (code < 0x10000) {
+    out += static_cast<char>(0xE0 | (code >> 12));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (code >> 18));
+    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  }
+}
 
 std::string html_unescape(std::string_view s) {
   std::string out;
@@ -34,10 +73,8 @@ std::string html_unescape(std::string_view s) {
       out += '"';
     else if (entity == "apos")
       out += '\'';
-    else if (entity.starts_with("#x") || entity.starts_with("#X")) {
-      out += static_cast<char>(std::stoi(std::string(entity.substr(2)), nullptr, 16));
-    } else if (entity.starts_with("#")) {
-      out += static_cast<char>(std::stoi(std::string(entity.substr(1))));
+    else if (auto code = character_reference(entity)) {
+      append_utf8(out, *code);
     } else {
       out += s.substr(i, end - i + 1);
     }
@@ -189,16 +226,23 @@ std::vector<IndexFile> parse_simple_json(std::string_view json, const std::strin
     throw Error("the index page " + redact_url(page_url) + " has no \"files\" list",
                 "is this a PEP 691 simple index?");
   }
+  // The page is untrusted: entries and fields of the wrong type are skipped, never thrown on.
+  auto text = [](const nlohmann::json& object, const char* key) {
+    auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
   for (const auto& entry : doc["files"]) {
+    if (!entry.is_object())
+      continue;
     IndexFile f;
-    f.filename = entry.value("filename", "");
-    std::string url = entry.value("url", "");
+    f.filename = text(entry, "filename");
+    std::string url = text(entry, "url");
     if (f.filename.empty() || url.empty())
       continue;
     auto [link, sha] = split_fragment(url);
     f.url = resolve_url(page_url, link);
     if (entry.contains("hashes") && entry["hashes"].is_object() &&
-        entry["hashes"].contains("sha256")) {
+        entry["hashes"].contains("sha256") && entry["hashes"]["sha256"].is_string()) {
       f.sha256 = entry["hashes"]["sha256"].get<std::string>();
     } else {
       f.sha256 = sha;

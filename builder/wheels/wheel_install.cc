@@ -195,6 +195,13 @@ std::string launcher(const std::string& interpreter, const EntryPoint& ep) {
          ep.attr + "())\n";
 }
 
+// libarchive's message for the last error; it may have none (a NULL that must not reach a
+// std::string: found by fuzz/wheel_fuzz, a SEGV on a damaged central directory).
+std::string archive_message(archive* a) {
+  const char* message = archive_error_string(a);
+  return message != nullptr ? message : "unknown libarchive error";
+}
+
 // A wheel entry's path, checked: relative, '/'-separated, no "." or ".." or empty parts.
 bool safe_relative(std::string_view path) {
   if (path.empty() || path.front() == '/' || path.find('\\') != std::string_view::npos)
@@ -220,7 +227,7 @@ Archive open_zip(const fs::path& wheel) {
     throw Error("cannot allocate a zip reader");
   archive_read_support_format_zip_seekable(a.get());
   if (archive_read_open_filename(a.get(), wheel.c_str(), 1 << 16) != ARCHIVE_OK) {
-    throw Error("cannot open wheel " + wheel.string() + ": " + archive_error_string(a.get()));
+    throw Error("cannot open wheel " + wheel.string() + ": " + archive_message(a.get()));
   }
   return a;
 }
@@ -232,7 +239,7 @@ std::string read_entry(archive* a, const std::string& wheel, const std::string& 
   for (;;) {
     la_ssize_t n = archive_read_data(a, buf, sizeof buf);
     if (n < 0)
-      throw Error(wheel + ": cannot read " + name + ": " + archive_error_string(a));
+      throw Error(wheel + ": cannot read " + name + ": " + archive_message(a));
     if (n == 0)
       break;
     out.append(buf, static_cast<std::size_t>(n));
@@ -312,7 +319,7 @@ class Installer {
       }
     }
     if (r != ARCHIVE_EOF)
-      fail(std::string("not a readable zip: ") + archive_error_string(a.get()));
+      fail(std::string("not a readable zip: ") + archive_message(a.get()));
     for (const auto& d : dist_infos) {
       std::string stem = d.substr(0, d.size() - std::string(".dist-info").size());
       auto dash = stem.rfind('-');
@@ -408,7 +415,7 @@ class Installer {
       if (!installed_.emplace(dest, "").second)
         fail("has the same file twice: " + path);
       fs::path host = root_ / dest;
-      fs::create_directories(host.parent_path());
+      make_parent(host, path);
       bool executable = is_script || (archive_entry_perm(e) & 0111) != 0;
 
       layers::Sha256 hash;
@@ -421,7 +428,7 @@ class Installer {
       for (;;) {
         la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
         if (n < 0)
-          fail("cannot inflate " + path + ": " + archive_error_string(a.get()));
+          fail("cannot inflate " + path + ": " + archive_message(a.get()));
         if (n == 0)
           break;
         auto chunk = std::as_bytes(std::span(buf.data(), static_cast<std::size_t>(n)));
@@ -451,7 +458,7 @@ class Installer {
       installed_[dest] = digest + "," + std::to_string(size);
     }
     if (r != ARCHIVE_EOF)
-      fail(std::string("is damaged: ") + archive_error_string(a.get()));
+      fail(std::string("is damaged: ") + archive_message(a.get()));
   }
 
   void check_against_record(const std::string& path, const std::string& digest,
@@ -471,6 +478,17 @@ class Installer {
     }
   }
 
+  // Creates the directories above `host`; a wheel that has a file where another of its entries
+  // needs a directory is refused (a filesystem_error would not name the wheel).
+  void make_parent(const fs::path& host, const std::string& entry) const {
+    std::error_code ec;
+    fs::create_directories(host.parent_path(), ec);
+    if (ec) {
+      fail("cannot place " + entry + ": " + ec.message(),
+           "another entry of the wheel is a file where this one needs a directory");
+    }
+  }
+
   // "#!python" (and "#!pythonw") become the target interpreter.
   std::string with_shebang(const std::string& script) const {
     if (!script.starts_with("#!python"))
@@ -485,7 +503,7 @@ class Installer {
       fail("would install " + dest + " twice (a script and an entry point share a name?)");
     }
     fs::path host = root_ / dest;
-    fs::create_directories(host.parent_path());
+    make_parent(host, dest);
     UniqueFd fd(::open(host.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
     if (!fd)
       throw Error("cannot create " + host.string() + ": " + errno_text(errno));

@@ -4,8 +4,19 @@
 faults.json: [{"method", "path", "nth", "action": "status"|"drop"|"stall", "status",
 "retry_after", "seconds"}]; see tests/support/registry_server.h (ProxyFault).
 Every request is logged as "METHOD PATH -> OUTCOME".
+
+More actions, for tests/hardening:
+  "reset"       read the request, then close the connection with a TCP RST;
+  "truncate"    forward, then answer with the full Content-Length but only half the body (at
+                least one byte short) and close;
+  "bad_length"  forward, then answer with a Content-Length one byte short of the body and the
+                whole body, so the extra bytes poison the kept-alive connection;
+  "short_body"  forward only the first half of the request body upstream (Content-Length fixed
+                to match), so the registry stores or hashes a partial upload.
+A rule with "probability" (0..1) instead of "nth" fires on each matching request with that
+probability, drawn from a generator seeded by --seed (so a run is repeatable).
 """
-import argparse, http.client, json, socket, sys, threading, time
+import argparse, http.client, json, random, socket, struct, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
@@ -18,7 +29,9 @@ def main():
     ap.add_argument("--upstream", type=int, required=True)
     ap.add_argument("--faults", required=True)
     ap.add_argument("--log", required=True)
+    ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    rng = random.Random(args.seed)
     faults = json.load(open(args.faults))
     seen = [0] * len(faults)
     lock = threading.Lock()
@@ -38,7 +51,12 @@ def main():
                 if f.get("path", "") not in path:
                     continue
                 seen[i] += 1
-                if seen[i] == f.get("nth", 1) and fired is None:
+                if fired is not None:
+                    continue
+                if "probability" in f:
+                    if rng.random() < f["probability"]:
+                        fired = f
+                elif seen[i] == f.get("nth", 1):
                     fired = f
         return fired
 
@@ -59,6 +77,13 @@ def main():
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
             body = self.rfile.read(length) if length else b""
+            if fault and fault["action"] == "reset":
+                log("%s %s -> reset" % (method, path))
+                self.close_connection = True
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+                self.connection.close()
+                return
             if fault and fault["action"] == "stall":
                 log("%s %s -> stall" % (method, path))
                 time.sleep(fault.get("seconds", 5))
@@ -81,18 +106,39 @@ def main():
             upstream = http.client.HTTPConnection("127.0.0.1", args.upstream, timeout=60)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP
                        and k.lower() != "expect"}
+            action = fault["action"] if fault else ""
+            if action == "short_body" and body:
+                body = body[:len(body) // 2]
+                headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+                headers["Content-Length"] = str(len(body))
             upstream.request(method, path, body=body if (body or method not in ("GET", "HEAD")) else None,
                              headers=headers)
             resp = upstream.getresponse()
             data = resp.read()
             upstream.close()
-            log("%s %s -> %d" % (method, path, resp.status))
+            outcome = "%d" % resp.status
+            if action in ("truncate", "bad_length", "short_body"):
+                outcome += " " + action
+            log("%s %s -> %s" % (method, path, outcome))
             self.send_response_only(resp.status, resp.reason)
             for k, v in resp.getheaders():
                 if k.lower() not in HOP_BY_HOP and k.lower() != "content-length":
                     self.send_header(k, v)
             # A HEAD answer keeps the upstream length: it describes the body not sent.
             length = resp.getheader("Content-Length", "0") if method == "HEAD" else str(len(data))
+            if action == "bad_length" and method != "HEAD":
+                data = data or b"{}"
+                length = str(len(data) - 1)
+            if action == "truncate":
+                # Promise the whole body (at least one byte), send half of it, hang up.
+                self.send_header("Content-Length", str(max(len(data), 1)))
+                self.end_headers()
+                if method != "HEAD":
+                    self.wfile.write(data[:len(data) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             self.send_header("Content-Length", length)
             self.end_headers()
             if method != "HEAD":

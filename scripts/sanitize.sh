@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The hardening pass of the test suite (issue 8 §1, §5): builds stowage and every test with
+# clang, AddressSanitizer and UndefinedBehaviorSanitizer into build-asan/, together with the
+# libFuzzer targets of fuzz/, then runs every test there (each fuzz target fuzzes for
+# STOWAGE_FUZZ_SECONDS, 20 by default). Arguments go to ctest (e.g. -L fuzz, -LE e2e).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/setup-deps.sh"
+build="${STOWAGE_ASAN_BUILD_DIR:-$root/build-asan}"
+# -O1 keeps sanitizer builds and runs quick; line tables are all the reports need.
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Sanitize \
+  -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -gline-tables-only" \
+  -DSTOWAGE_SANITIZE=ON -DSTOWAGE_FUZZ=ON -DSTOWAGE_FUZZ_SECONDS="${STOWAGE_FUZZ_SECONDS:-20}" \
+  >/dev/null
+cmake --build "$build" -j "$(nproc)" >&2
+# A sanitizer report makes the process (a test, or a stowage it runs) exit 86: tests that expect
+# a clean failure (exit 1) cannot mistake a report for one.
+export ASAN_OPTIONS="exitcode=86:detect_leaks=1:strict_string_checks=1:check_initialization_order=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+cd "$build"
+exec ctest --output-on-failure -j "$(nproc)" "$@"
