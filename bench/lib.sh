@@ -62,22 +62,23 @@ new_blob_bytes() {
   comm -13 "$1" "$2" | awk '{s += $2} END {print s + 0}'
 }
 
-# measure NAME CMD...: runs CMD under /usr/bin/time, appends "NAME seconds max_rss_kib" to
+# measure NAME CMD...: runs CMD under /usr/bin/time, appends "NAME seconds max_rss_kib cpu_seconds" to
 # $RESULTS. CMD's stdout goes to $WORK/NAME.out, its stderr to $WORK/NAME.err.
 measure() {
   local name=$1
   shift
-  /usr/bin/time -f '%e %M' -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || {
+  /usr/bin/time -f '%e %M %U %S' -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || {
     echo "bench: $name failed:" >&2
     tail -20 "$WORK/$name.err" >&2
     return 1
   }
-  echo "$name $(cat "$WORK/$name.time")" >>"$RESULTS"
+  echo "$name $(awk '{printf "%s %s %.2f", $1, $2, $3 + $4}' "$WORK/$name.time")" >>"$RESULTS"
   echo "  $name: $(cut -d' ' -f1 "$WORK/$name.time") s, peak RSS $(($(cut -d' ' -f2 "$WORK/$name.time") / 1024)) MiB" >&2
 }
 
 # seconds_of NAME / rss_mib_of NAME: from $RESULTS.
 seconds_of() { awk -v n="$1" '$1 == n {print $2}' "$RESULTS"; }
+cpu_of() { awk -v n="$1" '$1 == n {print $4}' "$RESULTS"; }
 rss_mib_of() { awk -v n="$1" '$1 == n {printf "%.0f\n", $3 / 1024}' "$RESULTS"; }
 
 # ratio A B: A / B with two decimals.
