@@ -22,6 +22,7 @@
 #include "layers/layer_writer.h"
 #include "layers/media_type.h"
 #include "layers/oci_layout.h"
+#include "registry/background_push.h"
 #include "registry/blob_source.h"
 #include "registry/pull.h"
 
@@ -267,6 +268,26 @@ BuildResult build(const BuildOptions& options) {
                    [&](std::size_t a, std::size_t b) { return plan[a].bytes > plan[b].bytes; });
   // zstd's own workers share the cores with the layer builders.
   int zstd_threads = std::max(1, threads / std::max<int>(1, static_cast<int>(todo.size())));
+
+  // When pushing, every layer goes to the registry as soon as its blob exists, so uploads
+  // overlap the building of the layers after it (docs/performance.md).
+  std::optional<registry::Reference> push_target;
+  std::vector<std::shared_ptr<registry::BlobSource>> push_sources;
+  std::optional<registry::BackgroundPush> background;
+  if (!options.push.empty()) {
+    push_target = registry::Reference::parse(options.push);
+    push_sources.push_back(std::make_shared<registry::LocalBlobSource>(cache.blobs));
+    if (prepared.base.remote) {
+      push_sources.push_back(
+          std::make_shared<registry::RegistryBlobSource>(client, *prepared.base.remote));
+    }
+    background.emplace(client, *push_target, push_sources, options.push_options);
+    for (const auto& l : prepared.base.layers) background->add(l);
+    for (const auto& r : results) {
+      if (r) background->add(r->descriptor);
+    }
+  }
+
   std::mutex say_mutex;
   build_parallel(todo, threads, [&](std::size_t i) {
     {
@@ -277,6 +298,7 @@ BuildResult build(const BuildOptions& options) {
     auto compression = compression_for(plan[i].compression, zstd_threads);
     results[i] = write_layer(cache.blobs, plan[i], compression, tar);
     if (i < prepared.cache_keys.size()) cache.layers.remember(prepared.cache_keys[i], *results[i]);
+    if (background) background->add(results[i]->descriptor);
   });
 
   BuildResult result;
@@ -389,16 +411,12 @@ BuildResult build(const BuildOptions& options) {
     result.layout = options.output;
   }
 
-  if (!options.push.empty()) {
-    auto target = registry::Reference::parse(options.push);
-    say("pushing " + target.str());
-    std::vector<std::shared_ptr<registry::BlobSource>> sources{
-        std::make_shared<registry::LocalBlobSource>(cache.blobs)};
-    if (prepared.base.remote) {
-      sources.push_back(std::make_shared<registry::RegistryBlobSource>(client, *prepared.base.remote));
-    }
-    result.push = registry::push_image(client, target, {result.manifest_json, result.config_json},
-                                       sources, options.push_options);
+  if (background) {
+    say("pushing " + push_target->str());
+    auto pushed_ahead = background->finish();
+    result.push =
+        registry::push_image(client, *push_target, {result.manifest_json, result.config_json},
+                             push_sources, options.push_options, pushed_ahead);
     if (!options.manifests.empty()) {
       ManifestRequest request;
       request.image = result.push->reference.str();
