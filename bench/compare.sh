@@ -52,9 +52,9 @@ printf 'name: bench-base\nbase: rootfs:%s\n' "$base_tar" >"$run/base/stowage.yam
   --push "$REGISTRY/base:1" "${reg_flags[@]}" >/dev/null
 
 weights=("$content"/weights/*.safetensors)
-weight_bytes=$(stat -c %s "${weights[@]}" | awk '{s += $1} END {print s}')
+weight_bytes=$(stat -c %s "${weights[@]}" | awk '{s += $1} END {printf "%.0f\n", s}')
 all_bytes=$(du -sb --apparent-size "$content/weights" "$content/deps" "$content/app" |
-  awk '{s += $1} END {print s}')
+  awk '{s += $1} END {printf "%.0f\n", s}')
 dep_bytes=$(du -sb --apparent-size "$content/deps" | cut -f1)
 
 echo "bench: limits" >&2

@@ -59,7 +59,7 @@ blob_sizes() {
 
 # new_blob_bytes BEFORE AFTER: bytes of the blobs in AFTER (blob_sizes output) not in BEFORE.
 new_blob_bytes() {
-  comm -13 "$1" "$2" | awk '{s += $2} END {print s + 0}'
+  comm -13 "$1" "$2" | awk '{s += $2} END {printf "%.0f\n", s}'
 }
 
 # measure NAME CMD...: runs CMD under /usr/bin/time, appends "NAME seconds max_rss_kib cpu_seconds" to
