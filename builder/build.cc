@@ -25,6 +25,7 @@
 #include "registry/background_push.h"
 #include "registry/blob_source.h"
 #include "registry/pull.h"
+#include "registry/stream_upload.h"
 
 namespace stowage::builder {
 namespace fs = std::filesystem;
@@ -115,8 +116,8 @@ PlannedLayer meta_layer(std::string info, layers::Compression compression) {
 
 layers::LayerResult write_layer(const layers::BlobStore& blobs, const PlannedLayer& layer,
                                 const layers::CompressionOptions& compression,
-                                const layers::TarOptions& tar) {
-  layers::LayerWriter writer(blobs, compression, tar);
+                                const layers::TarOptions& tar, layers::ByteSink* tap = nullptr) {
+  layers::LayerWriter writer(blobs, compression, tar, tap);
   for (const auto& item : layer.items) writer.add(item.entry);
   return writer.finish();
 }
@@ -287,6 +288,12 @@ BuildResult build(const BuildOptions& options) {
       if (r) background->add(r->descriptor);
     }
   }
+  // Big layers even stream while they are built, when the registry cannot hold them yet: the
+  // repository is new, so there is no HEAD to skip them by. Not with --chunk-size: a streamed
+  // PATCH has no size limit.
+  const bool stream_big_layers = background && options.push_options.chunk_size == 0 &&
+                                 registry::repository_is_new(client, *push_target);
+  constexpr std::int64_t kStreamedLayerBytes = 64 << 20;
 
   std::mutex say_mutex;
   build_parallel(todo, threads, [&](std::size_t i) {
@@ -296,9 +303,19 @@ BuildResult build(const BuildOptions& options) {
           plan[i].description);
     }
     auto compression = compression_for(plan[i].compression, zstd_threads);
-    results[i] = write_layer(cache.blobs, plan[i], compression, tar);
+    std::optional<registry::StreamingUpload> stream;
+    if (stream_big_layers && plan[i].bytes >= kStreamedLayerBytes) stream.emplace(client, *push_target);
+    results[i] = write_layer(cache.blobs, plan[i], compression, tar, stream ? &*stream : nullptr);
     if (i < prepared.cache_keys.size()) cache.layers.remember(prepared.cache_keys[i], *results[i]);
-    if (background) background->add(results[i]->descriptor);
+    if (background) {
+      std::optional<registry::BlobReport> streamed;
+      if (stream) streamed = stream->commit(results[i]->descriptor);
+      if (streamed) {
+        background->add_pushed(*streamed);
+      } else {
+        background->add(results[i]->descriptor);
+      }
+    }
   });
 
   BuildResult result;

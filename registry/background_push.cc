@@ -45,6 +45,15 @@ void BackgroundPush::add(const layers::Descriptor& blob) {
   changed_.notify_one();
 }
 
+void BackgroundPush::add_pushed(const BlobReport& report) {
+  std::lock_guard lock(mutex_);
+  for (const auto& r : reports_) {
+    if (r.blob.digest == report.blob.digest)
+      return;
+  }
+  reports_.push_back(report);
+}
+
 void BackgroundPush::work() {
   std::unique_lock lock(mutex_);
   while (true) {

@@ -34,6 +34,10 @@ class BackgroundPush {
   // handed over twice is pushed once. After a failure, later blobs are not started.
   void add(const layers::Descriptor& blob);
 
+  // Records a blob pushed by other means (a StreamingUpload), so finish() reports it and a
+  // later add() of the same digest does nothing. Thread-safe.
+  void add_pushed(const BlobReport& report);
+
   // Waits for every queued blob; returns one report per distinct digest, in the order they
   // were added. Rethrows the first failure (an Error from the push). Call at most once.
   std::vector<BlobReport> finish();

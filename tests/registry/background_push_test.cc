@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include "core/error.h"
+#include "core/file.h"
+#include "registry/stream_upload.h"
 #include "tests/registry/registry_test_util.h"
 #include "tests/registry/test_image.h"
 #include "tests/support/registry_server.h"
@@ -84,4 +86,71 @@ TEST_CASE("a blob no source has fails finish(), and the destructor waits without
     // Whatever got through is a complete blob; the tag was never written.
     CHECK(run({"skopeo", "inspect", "--tls-verify=false", "docker://" + ref.str()}).exit_code != 0);
   }
+}
+
+TEST_CASE("a blob streamed while it is produced is committed by digest; the image reads back") {
+  RegistryServer server;
+  TempDir dir;
+  TestImage image = make_test_image(dir / "img", {3 * 1024 * 1024 + 17, 200 * 1024}, 6);
+  Client client(loopback_options(server.host()));
+  Reference ref = Reference::parse(server.host() + "/stream/app:v1");
+  CHECK(registry::repository_is_new(client, ref));
+
+  const auto& big = image.manifest.layers[0];
+  std::string bytes = read_file(image.root / "blobs" / "sha256" / big.digest.hex());
+  std::optional<registry::BlobReport> streamed;
+  {
+    registry::StreamingUpload stream(client, ref);
+    // Odd-sized writes, as a compressor would make them.
+    for (std::size_t at = 0; at < bytes.size(); at += 300001) {
+      auto piece = std::string_view(bytes).substr(at, 300001);
+      stream.write(std::as_bytes(std::span(piece.data(), piece.size())));
+    }
+    stream.finish();
+    streamed = stream.commit(big);
+  }
+  REQUIRE(streamed);
+  CHECK(streamed->outcome == BlobOutcome::uploaded);
+  CHECK(streamed->bytes_uploaded == big.size);
+  CHECK(server.count_log_lines({"\"PATCH /v2/stream/app/blobs/uploads/", "\" 202 "}) == 1);
+
+  auto report = registry::push_image(client, ref, image.image, local(image), {}, {*streamed});
+  CHECK(report.blobs[1].bytes_uploaded == big.size);
+  CHECK(skopeo_digest(ref.str()) == image.digest.str());
+  CHECK_FALSE(registry::repository_is_new(client, ref));
+  // The layer went up once: by the stream, not again by push_image.
+  CHECK(server.count_log_lines({"\"PUT /v2/stream/app/blobs/uploads/", "\" 201 "}) == 3);
+}
+
+TEST_CASE("a stream that does not match its descriptor is not committed") {
+  RegistryServer server;
+  TempDir dir;
+  TestImage image = make_test_image(dir / "img", {100 * 1024}, 7);
+  Client client(loopback_options(server.host()));
+  Reference ref = Reference::parse(server.host() + "/stream/bad:v1");
+  const auto& layer = image.manifest.layers[0];
+  std::string bytes = read_file(image.root / "blobs" / "sha256" / layer.digest.hex());
+
+  SECTION("too few bytes") {
+    registry::StreamingUpload stream(client, ref);
+    auto half = std::string_view(bytes).substr(0, bytes.size() / 2);
+    stream.write(std::as_bytes(std::span(half.data(), half.size())));
+    stream.finish();
+    CHECK_FALSE(stream.commit(layer));
+  }
+  SECTION("other bytes of the same size: the registry refuses the digest") {
+    std::string other(bytes.size(), 'x');
+    registry::StreamingUpload stream(client, ref);
+    stream.write(std::as_bytes(std::span(other.data(), other.size())));
+    stream.finish();
+    CHECK_FALSE(stream.commit(layer));
+  }
+  SECTION("destroyed before finish()") {
+    registry::StreamingUpload stream(client, ref);
+    stream.write(std::as_bytes(std::span(bytes.data(), bytes.size() / 3)));
+  }
+  // Nothing was committed under the layer's digest.
+  CHECK(run({"curl", "-sfI",
+             "http://" + server.host() + "/v2/stream/bad/blobs/" + layer.digest.str()})
+            .exit_code != 0);
 }
