@@ -49,15 +49,11 @@ class StreamingUpload::Reader final : public transport::ByteReader {
         return 0;
       throw Error("the blob being streamed was abandoned");
     }
-    const auto& front = up_.chunks_.front();
-    std::size_t n = std::min(buf.size(), front.size() - up_.front_offset_);
-    std::memcpy(buf.data(), front.data() + up_.front_offset_, n);
-    up_.front_offset_ += n;
+    // The contiguous run from head_, up to the end of the ring.
+    std::size_t n = std::min({buf.size(), up_.buffered_, up_.ring_.size() - up_.head_});
+    std::memcpy(buf.data(), up_.ring_.data() + up_.head_, n);
+    up_.head_ = (up_.head_ + n) % up_.ring_.size();
     up_.buffered_ -= n;
-    if (up_.front_offset_ == front.size()) {
-      up_.chunks_.pop_front();
-      up_.front_offset_ = 0;
-    }
     up_.bytes_sent_ += static_cast<std::int64_t>(n);
     up_.changed_.notify_all();
     return n;
@@ -68,7 +64,7 @@ class StreamingUpload::Reader final : public transport::ByteReader {
 };
 
 StreamingUpload::StreamingUpload(Client& client, Reference target)
-    : client_(client), target_(std::move(target)) {
+    : client_(client), target_(std::move(target)), ring_(kBufferLimit) {
   thread_ = std::thread([this] { send(); });
 }
 
@@ -121,23 +117,26 @@ void StreamingUpload::send() {
     consumer_done_ = true;
     ok_ = ok;
     location_ = std::move(location);
-    chunks_.clear();
     buffered_ = 0;
   }
   changed_.notify_all();
 }
 
 void StreamingUpload::write(std::span<const std::byte> data) {
-  std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] {
-    return consumer_done_ || buffered_ == 0 || buffered_ + data.size() <= kBufferLimit;
-  });
-  if (consumer_done_ || data.empty())
-    return;
-  chunks_.emplace_back(data.begin(), data.end());
-  buffered_ += data.size();
-  lock.unlock();
-  changed_.notify_all();
+  while (!data.empty()) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return consumer_done_ || buffered_ < ring_.size(); });
+    if (consumer_done_)
+      return;
+    // Into the free run after the buffered bytes, up to the end of the ring.
+    std::size_t tail = (head_ + buffered_) % ring_.size();
+    std::size_t n = std::min({data.size(), ring_.size() - buffered_, ring_.size() - tail});
+    std::memcpy(ring_.data() + tail, data.data(), n);
+    buffered_ += n;
+    data = data.subspan(n);
+    lock.unlock();
+    changed_.notify_all();
+  }
 }
 
 void StreamingUpload::finish() {

@@ -14,7 +14,6 @@
 
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -61,12 +60,12 @@ class StreamingUpload final : public layers::ByteSink {
 
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<std::vector<std::byte>> chunks_;  // bytes written, not yet sent
-  std::size_t front_offset_ = 0;               // of chunks_.front(), already sent
-  std::size_t buffered_ = 0;                   // bytes in chunks_ not yet sent
-  bool finished_ = false;                      // no more bytes will come
-  bool producer_gone_ = false;                 // destroyed before finish(): fail the PATCH
-  bool consumer_done_ = false;                 // the PATCH has returned (ok_ says how)
+  std::vector<std::byte> ring_;  // bytes written, not yet sent: buffered_ bytes from head_
+  std::size_t head_ = 0;
+  std::size_t buffered_ = 0;
+  bool finished_ = false;       // no more bytes will come
+  bool producer_gone_ = false;  // destroyed before finish(): fail the PATCH
+  bool consumer_done_ = false;  // the PATCH has returned (ok_ says how)
   bool ok_ = false;
   std::string location_;  // the session after the PATCH
   std::int64_t bytes_sent_ = 0;
