@@ -384,6 +384,9 @@ BuildResult build(const BuildOptions& options) {
   if (std::string rev = git_revision(r.dir); !rev.empty()) {
     manifest.annotations["org.opencontainers.image.revision"] = rev;
   }
+  if (std::string url = git_origin_url(r.dir); !url.empty()) {
+    manifest.annotations["org.opencontainers.image.source"] = url;
+  }
   const auto& resolved = prepared.resolution;
   if (!resolved.framework.empty()) {
     manifest.annotations[std::string(kAnnotationPrefix) + "framework"] =

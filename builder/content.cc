@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <map>
+#include <tuple>
 
 #include "builder/ignore_rules.h"
 #include "core/error.h"
@@ -12,6 +13,18 @@ namespace fs = std::filesystem;
 using layers::TarEntry;
 
 namespace {
+
+// The owner of copied content: the recipe's numeric `user` ("1000" or "1000:1001"; the group
+// defaults to the user's id), else root. The parser has already refused other forms.
+std::pair<std::uint32_t, std::uint32_t> content_owner(const recipes::Recipe& recipe) {
+  if (recipe.user.empty()) return {0, 0};
+  auto colon = recipe.user.find(':');
+  auto uid = static_cast<std::uint32_t>(std::stoul(recipe.user.substr(0, colon)));
+  auto gid = colon == std::string::npos
+                 ? uid
+                 : static_cast<std::uint32_t>(std::stoul(recipe.user.substr(colon + 1)));
+  return {uid, gid};
+}
 
 struct Walk {
   const recipes::Recipe& recipe;
@@ -41,6 +54,7 @@ struct Walk {
     item.ctime_ns = static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec;
     item.entry.path = image_path;
     item.entry.mode = st.st_mode & 07777;
+    std::tie(item.entry.uid, item.entry.gid) = content_owner(recipe);
     if (S_ISREG(st.st_mode)) {
       item.entry.type = TarEntry::Type::file;
       item.entry.size = st.st_size;

@@ -11,7 +11,7 @@ using nlohmann::json;
 
 namespace {
 // Bumped whenever the tar or compression output for the same inputs changes.
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;
 }  // namespace
 
 LayerCache::LayerCache(std::filesystem::path dir, const layers::BlobStore& blobs)
@@ -27,15 +27,15 @@ std::string LayerCache::key(const PlannedLayer& layer,
                {"compression", layers::compression_name(compression.algorithm)},
                {"zstd_level", compression.zstd_level},
                {"gzip_level", compression.gzip_level},
-               {"mtime", tar.mtime},
-               {"uid", tar.uid},
-               {"gid", tar.gid}};
+               {"mtime", tar.mtime}};
   h.update(head.dump());
   for (const auto& item : layer.items) {
     const auto& e = item.entry;
     json j = json::array({e.path, static_cast<int>(e.type), e.mode, e.size, e.link_target,
-                          e.source.string(), item.device, item.inode, item.mtime_ns,
-                          item.ctime_ns});
+                          e.uid, e.gid, e.source.string(), item.device, item.inode,
+                          item.mtime_ns, item.ctime_ns});
+    // Generated content has no host fingerprint: its bytes are the key.
+    if (e.content) j.push_back(layers::Digest::of(*e.content).str());
     h.update("\n");
     h.update(j.dump());
   }

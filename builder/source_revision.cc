@@ -49,26 +49,75 @@ std::string resolve_ref(const fs::path& git_dir, const fs::path& common_dir,
   return {};
 }
 
-}  // namespace
+struct GitDirs {
+  fs::path git_dir;     // per-worktree: HEAD
+  fs::path common_dir;  // shared: refs, packed-refs, config
+};
 
-std::string git_revision(const fs::path& dir) {
+// The git directories of the work tree containing `dir`; empty paths when there is none.
+GitDirs find_git_dirs(const fs::path& dir) {
   std::error_code ec;
   fs::path current = fs::weakly_canonical(dir, ec);
   if (ec) return {};
   for (; !current.empty(); current = current.parent_path()) {
     if (fs::exists(current / ".git", ec)) {
-      fs::path git_dir = git_dir_of(current);
-      if (git_dir.empty()) return {};
-      fs::path common_dir = git_dir;
-      if (std::string common = first_line(git_dir / "commondir"); !common.empty()) {
-        common_dir = fs::path(common).is_absolute() ? fs::path(common) : git_dir / common;
+      GitDirs dirs;
+      dirs.git_dir = git_dir_of(current);
+      if (dirs.git_dir.empty()) return {};
+      dirs.common_dir = dirs.git_dir;
+      if (std::string common = first_line(dirs.git_dir / "commondir"); !common.empty()) {
+        dirs.common_dir = fs::path(common).is_absolute() ? fs::path(common) : dirs.git_dir / common;
       }
-      std::string head = first_line(git_dir / "HEAD");
-      if (is_hex_sha(head)) return head;
-      if (head.starts_with("ref: ")) return resolve_ref(git_dir, common_dir, head.substr(5));
-      return {};
+      return dirs;
     }
     if (current == current.root_path()) break;
+  }
+  return {};
+}
+
+std::string trim(std::string s) {
+  auto b = s.find_first_not_of(" \t\r");
+  auto e = s.find_last_not_of(" \t\r");
+  return b == std::string::npos ? std::string{} : s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+std::string git_revision(const fs::path& dir) {
+  GitDirs dirs = find_git_dirs(dir);
+  if (dirs.git_dir.empty()) return {};
+  std::string head = first_line(dirs.git_dir / "HEAD");
+  if (is_hex_sha(head)) return head;
+  if (head.starts_with("ref: ")) return resolve_ref(dirs.git_dir, dirs.common_dir, head.substr(5));
+  return {};
+}
+
+std::string git_origin_url(const fs::path& dir) {
+  GitDirs dirs = find_git_dirs(dir);
+  if (dirs.common_dir.empty()) return {};
+  std::ifstream config(dirs.common_dir / "config");
+  std::string line;
+  bool in_origin = false;
+  while (std::getline(config, line)) {
+    line = trim(line);
+    if (line.starts_with("[")) {
+      in_origin = line == "[remote \"origin\"]";
+      continue;
+    }
+    if (!in_origin || !line.starts_with("url")) continue;
+    auto eq = line.find('=');
+    if (eq == std::string::npos || trim(line.substr(0, eq)) != "url") continue;
+    std::string url = trim(line.substr(eq + 1));
+    // Drop userinfo: it may hold a token.
+    auto scheme = url.find("://");
+    if (scheme != std::string::npos) {
+      auto at = url.find('@', scheme + 3);
+      auto slash = url.find('/', scheme + 3);
+      if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+        url = url.substr(0, scheme + 3) + url.substr(at + 1);
+      }
+    }
+    return url;
   }
   return {};
 }

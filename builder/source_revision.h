@@ -11,4 +11,9 @@ namespace stowage::builder {
 // Returns "" when `dir` is not in a git work tree or the revision cannot be determined.
 std::string git_revision(const std::filesystem::path& dir);
 
+// The URL of the `origin` remote of that work tree (from its config file), with any
+// credentials ("https://user:token@host/…") removed, since it ends up in the image's
+// annotations. "" when there is none.
+std::string git_origin_url(const std::filesystem::path& dir);
+
 }  // namespace stowage::builder

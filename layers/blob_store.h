@@ -31,6 +31,10 @@ class BlobStore {
 
   // A streaming writer. Bytes written are hashed as they go; commit() makes the blob visible
   // under its digest. Destroying a writer without commit() removes its temporary file.
+  // Large blobs are written to disk by a background thread, in 4 MiB blocks with direct I/O
+  // where the file system allows it, while the caller's thread hashes: disk writes overlap
+  // hashing and bypass the page cache. Memory is bounded (16 MiB of blocks) whatever the
+  // blob's size. Not thread-safe: one writer is used by one thread at a time.
   class Writer : public ByteSink {
    public:
     void write(std::span<const std::byte> data) override;
@@ -47,7 +51,9 @@ class BlobStore {
     friend class BlobStore;
     explicit Writer(const BlobStore& store);
     const BlobStore& store_;
+    struct Spool;
     std::unique_ptr<AtomicFile> file_;
+    std::unique_ptr<Spool> spool_;
     Sha256 hash_;
     std::int64_t size_ = 0;
     std::optional<Digest> digest_;

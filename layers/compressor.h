@@ -38,7 +38,9 @@ std::string_view compression_name(Compression c);
 std::string_view layer_media_type(Compression c);
 
 // A sink that compresses into `out`. Deterministic: gzip headers carry mtime 0, no file name
-// and OS "unknown"; zstd uses fixed parameters whatever the thread count. finish() also
+// and OS "unknown"; zstd uses fixed parameters whatever the thread count (the level, 4 MiB
+// jobs, a content checksum). Memory depends on the number of zstd workers, never on the
+// amount of data (docs/performance.md has figures). finish() also
 // finishes `out`.
 std::unique_ptr<ByteSink> make_compressor(const CompressionOptions& options, ByteSink& out);
 

@@ -176,7 +176,8 @@ struct TarWriter::Impl {
     }
   }
 
-  void stream_file(const TarEntry& entry) {
+  // Opens a file entry's source and checks its size before anything of the entry is written.
+  static UniqueFd open_source(const TarEntry& entry) {
     UniqueFd fd = open_for_reading(entry.source);
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) {
@@ -184,13 +185,19 @@ struct TarWriter::Impl {
     }
     if (!S_ISREG(st.st_mode))
       throw Error(entry.source.string() + " is not a regular file");
-    auto changed = [&](std::int64_t found) {
-      return Error(entry.source.string() + " changed size while being archived (expected " +
-                       std::to_string(entry.size) + " bytes, found " + std::to_string(found) + ")",
-                   "do not modify sources during a build");
-    };
     if (st.st_size != entry.size)
-      throw changed(st.st_size);
+      throw size_changed(entry, st.st_size);
+    return fd;
+  }
+
+  static Error size_changed(const TarEntry& entry, std::int64_t found) {
+    return Error(entry.source.string() + " changed size while being archived (expected " +
+                     std::to_string(entry.size) + " bytes, found " + std::to_string(found) + ")",
+                 "do not modify sources during a build");
+  }
+
+  void stream_file(const TarEntry& entry, const UniqueFd& fd) {
+    auto changed = [&](std::int64_t found) { return size_changed(entry, found); };
     ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
     if (buffer.empty())
       buffer.resize(kReadBlock);
@@ -227,6 +234,9 @@ struct TarWriter::Impl {
       case TarEntry::Type::file:
         if (entry.size < 0)
           throw InputError("archive entry \"" + entry.path + "\" has a negative size");
+        if (!entry.content && entry.source.empty() && entry.size != 0) {
+          throw InputError("archive entry \"" + entry.path + "\" has neither content nor a source");
+        }
         if (entry.content && static_cast<std::int64_t>(entry.content->size()) != entry.size) {
           throw InputError("archive entry \"" + entry.path + "\": size does not match its content");
         }
@@ -289,8 +299,8 @@ void TarWriter::add(const TarEntry& entry) {
   if (!e)
     throw Error("out of memory creating a tar entry");
   archive_entry_set_pathname(e.get(), entry.path.c_str());
-  archive_entry_set_uid(e.get(), impl_->options.uid);
-  archive_entry_set_gid(e.get(), impl_->options.gid);
+  archive_entry_set_uid(e.get(), entry.uid);
+  archive_entry_set_gid(e.get(), entry.gid);
   archive_entry_set_mtime(e.get(), impl_->options.mtime, 0);
   const std::uint32_t file_mode = (entry.mode & 0111) != 0 ? 0755 : 0644;
   switch (entry.type) {
@@ -314,18 +324,26 @@ void TarWriter::add(const TarEntry& entry) {
       archive_entry_set_hardlink(e.get(), entry.link_target.c_str());
       break;
   }
-  {
-    Utf8Locale utf8;
-    impl_->check(archive_write_header(impl_->a, e.get()), "header for \"" + entry.path + "\"");
+  UniqueFd source;
+  if (entry.type == TarEntry::Type::file && !entry.content && !entry.source.empty()) {
+    source = Impl::open_source(entry);  // may throw; nothing of the entry is written yet
   }
-  if (entry.type == TarEntry::Type::file) {
+  // From the header on, a failure leaves a partial entry in the stream: the writer is broken.
+  try {
+    {
+      Utf8Locale utf8;
+      impl_->check(archive_write_header(impl_->a, e.get()), "header for \"" + entry.path + "\"");
+    }
     if (entry.content) {
       impl_->write_data(std::as_bytes(std::span(*entry.content)), entry.path);
-    } else if (entry.size > 0 || !entry.source.empty()) {
-      impl_->stream_file(entry);
+    } else if (source) {
+      impl_->stream_file(entry, source);
     }
+    impl_->check(archive_write_finish_entry(impl_->a), "entry \"" + entry.path + "\"");
+  } catch (...) {
+    impl_->broken = true;
+    throw;
   }
-  impl_->check(archive_write_finish_entry(impl_->a), "entry \"" + entry.path + "\"");
 
   impl_->last_path = entry.path;
   if (entry.type == TarEntry::Type::directory)

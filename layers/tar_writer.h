@@ -2,7 +2,8 @@
 //
 // Whatever the host file system says, an entry is written with:
 //   - mode 0644 for files (0755 if any execute bit is set), 0755 for directories, 0777 symlinks;
-//   - uid/gid from TarOptions (0 unless the recipe sets a user), no user or group names;
+//   - uid/gid from the entry (0 unless the recipe sets a user for its content), no user or
+//     group names;
 //   - mtime = TarOptions::mtime (SOURCE_DATE_EPOCH or 1), no atime, ctime or xattrs;
 //   - PAX records only where ustar cannot express the entry (long or non-ASCII names, files
 //     over 8 GiB), and then with no time or process-dependent content.
@@ -26,8 +27,6 @@ namespace stowage::layers {
 
 struct TarOptions {
   std::int64_t mtime = 1;  // seconds since the epoch
-  std::uint32_t uid = 0;
-  std::uint32_t gid = 0;
 };
 
 // The mtime DESIGN.md prescribes: $SOURCE_DATE_EPOCH when set and valid, else 1.
@@ -49,6 +48,11 @@ struct TarEntry {
   // For files: in-memory content (generated files), used instead of `source`; its size must
   // equal `size`.
   std::optional<std::string> content;
+  // Owner. The builder gives the recipe's user the content it copies (model, code) and keeps
+  // everything else, parent directories included, owned by root: a user-owned /usr or /etc
+  // in an upper layer would hand the whole directory to that user at run time.
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
   // For symlinks: the target, kept as it is. For hard links: the archive path linked to, which
   // must be a regular file added earlier.
   std::string link_target;
@@ -64,7 +68,9 @@ class TarWriter {
 
   // Adds one entry; for files, streams the content from entry.source. Throws Error on I/O
   // failure or when the file's size differs from entry.size, InputError on a bad path or when
-  // entries are out of order.
+  // entries are out of order. An InputError, or a size mismatch seen when the file is opened,
+  // leaves the writer usable; a failure once the entry's header is out leaves the stream
+  // unusable, and every later call throws.
   void add(const TarEntry& entry);
   // Bytes of file content read from the host so far.
   std::int64_t content_bytes_read() const;

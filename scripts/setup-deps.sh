@@ -11,7 +11,7 @@ build_pkgs=(
 test_pkgs=(
   docker-registry skopeo umoci runc containerd mmdebstrap apache2-utils
   python3 python3-pip python3-pip-whl python3-setuptools-whl python3-sklearn openssl curl hyperfine
-  python3-yaml python3-jsonschema
+  python3-yaml python3-jsonschema time
 )
 
 missing=()

@@ -19,5 +19,6 @@ void add_doctor_command(CLI::App& app, GlobalFlags& flags);
 void add_push_command(CLI::App& app, GlobalFlags& flags);
 void add_inspect_command(CLI::App& app, GlobalFlags& flags);
 void add_manifests_command(CLI::App& app);
+void add_cache_command(CLI::App& app, GlobalFlags& flags);
 
 }  // namespace stowage::cli

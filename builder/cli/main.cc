@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   stowage::cli::add_push_command(app, flags);
   stowage::cli::add_inspect_command(app, flags);
   stowage::cli::add_manifests_command(app);
+  stowage::cli::add_cache_command(app, flags);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -24,6 +24,12 @@ TEST_CASE("the checked-out commit is read without running git") {
   // Packed refs too.
   run_ok({"git", "pack-refs", "--all"}, in_repo);
   CHECK(stowage::builder::git_revision(tmp.path()) == head);
+
+  // The origin URL, without the token a CI checkout puts in it.
+  CHECK(stowage::builder::git_origin_url(tmp.path()).empty());
+  run_ok({"git", "remote", "add", "origin", "https://ci:s3cr3t-token@git.example.org/ml/app.git"},
+         in_repo);
+  CHECK(stowage::builder::git_origin_url(tmp / "sub") == "https://git.example.org/ml/app.git");
 }
 
 TEST_CASE("outside a work tree there is no revision") {

@@ -277,3 +277,30 @@ TEST_CASE("an unknown flag value is bad input") {
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("lz4"));
 }
+
+TEST_CASE("the recipe's user owns the copied content; everything else stays root's") {
+  TempDir tmp;
+  write_text(tmp / "src/app/main.py", "x = 1\n");
+  write_text(tmp / "src/stowage.yaml", R"(name: owned
+base: scratch
+code:
+  - {src: app/, dst: /srv/app}
+user: "1000:1001"
+)");
+  auto out = tmp / "out";
+  build_ok(tmp / "src/stowage.yaml", out, tmp / "cache");
+  auto manifest = skopeo_raw_manifest(out, "latest");
+  run_ok({"skopeo", "copy", "oci:" + out.string() + ":latest", "dir:" + (tmp / "dir").string()});
+  std::string listing;
+  for (const auto& layer : manifest["layers"]) {
+    listing += run_ok({"tar", "-tv", "--numeric-owner", "--zstd", "-f",
+                       (tmp / "dir" / layer["digest"].get<std::string>().substr(7)).string()});
+  }
+  INFO(listing);
+  CHECK_THAT(listing, Catch::Matches(R"((.|\n)*1000/1001 +6 1970-01-01 00:00 srv/app/main\.py(.|\n)*)"));
+  CHECK_THAT(listing, Catch::Matches(R"((.|\n)*1000/1001 +0 1970-01-01 00:00 srv/app/(.|\n)*)"));
+  CHECK_THAT(listing, Catch::Matches(R"((.|\n)*0/0 +0 1970-01-01 00:00 srv/\n(.|\n)*)"));
+  CHECK_THAT(listing, Catch::Matches(R"((.|\n)*0/0 +0 1970-01-01 00:00 etc/stowage/\n(.|\n)*)"));
+  auto config = skopeo_config(out, "latest");
+  CHECK(config["config"]["User"] == "1000:1001");
+}
