@@ -295,8 +295,12 @@ BuildResult build(const BuildOptions& options) {
                                  registry::repository_is_new(client, *push_target);
   constexpr std::int64_t kStreamedLayerBytes = 64 << 20;
 
+  auto streams = [&](std::size_t i) {
+    return stream_big_layers && plan[i].bytes >= kStreamedLayerBytes;
+  };
+
   std::mutex say_mutex;
-  build_parallel(todo, threads, [&](std::size_t i) {
+  auto build_layer = [&](std::size_t i) {
     {
       std::lock_guard lock(say_mutex);
       say("building layer " + std::to_string(prepared.base.layers.size() + i + 1) + ": " +
@@ -304,7 +308,7 @@ BuildResult build(const BuildOptions& options) {
     }
     auto compression = compression_for(plan[i].compression, zstd_threads);
     std::optional<registry::StreamingUpload> stream;
-    if (stream_big_layers && plan[i].bytes >= kStreamedLayerBytes) stream.emplace(client, *push_target);
+    if (streams(i)) stream.emplace(client, *push_target);
     results[i] = write_layer(cache.blobs, plan[i], compression, tar, stream ? &*stream : nullptr);
     if (i < prepared.cache_keys.size()) cache.layers.remember(prepared.cache_keys[i], *results[i]);
     if (background) {
@@ -316,7 +320,25 @@ BuildResult build(const BuildOptions& options) {
         background->add(results[i]->descriptor);
       }
     }
-  });
+  };
+  // A streamed layer waits on the registry most of the time, so it gets a thread of its own
+  // (up to the push parallelism) instead of holding one of the CPU-bound builders: compressing
+  // the other layers goes on meanwhile.
+  std::vector<std::size_t> streamed;
+  std::vector<std::size_t> pooled;
+  for (std::size_t i : todo) (streams(i) ? streamed : pooled).push_back(i);
+  std::exception_ptr streamed_failure;
+  {
+    std::jthread streaming([&] {
+      try {
+        build_parallel(streamed, std::max(1, options.push_options.parallelism), build_layer);
+      } catch (...) {
+        streamed_failure = std::current_exception();
+      }
+    });
+    build_parallel(pooled, threads, build_layer);
+  }
+  if (streamed_failure) std::rethrow_exception(streamed_failure);
 
   BuildResult result;
   layers::ImageConfig config = prepared.base.config;

@@ -15,7 +15,7 @@ using transport::Response;
 
 // Enough to keep the connection busy while the producer reads its next block; small enough
 // that memory stays flat whatever the blob's size.
-constexpr std::size_t kBufferLimit = 8 << 20;
+constexpr std::size_t kBufferLimit = 4 << 20;
 
 }  // namespace
 
