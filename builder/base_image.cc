@@ -17,7 +17,8 @@ namespace {
 
 // Docker schema 2 layers are byte-for-byte OCI layers; the OCI manifest names them so.
 std::string oci_layer_media_type(const std::string& media_type) {
-  if (media_type == mt::kDockerLayerGzip) return std::string(mt::kOciLayerGzip);
+  if (media_type == mt::kDockerLayerGzip)
+    return std::string(mt::kOciLayerGzip);
   return media_type;
 }
 
@@ -32,7 +33,8 @@ BaseImage from_layout(const recipes::Recipe& recipe, const layers::Platform& pla
       throw InputError("base " + spec + ": " + e.reason(), e.hint(), where);
     }
   };
-  layers::OciLayout layout = located([&] { return layers::OciLayout::open(recipe.base_image.path); });
+  layers::OciLayout layout =
+      located([&] { return layers::OciLayout::open(recipe.base_image.path); });
   layers::Descriptor desc = located([&] { return layout.find(recipe.base_image.tag); });
   std::string doc = layout.blobs().read(desc.digest);
   if (mt::is_index(desc.media_type)) {
@@ -66,9 +68,9 @@ BaseImage from_layout(const recipes::Recipe& recipe, const layers::Platform& pla
   base.config = layers::parse_config(layout.blobs().read(manifest.config.digest));
   if (base.config.platform.os != platform.os ||
       base.config.platform.architecture != platform.architecture) {
-    throw InputError("base " + spec + " is " + base.config.platform.str() + ", not " +
-                         platform.str(),
-                     "build for the base's platform with --platform", where);
+    throw InputError(
+        "base " + spec + " is " + base.config.platform.str() + ", not " + platform.str(),
+        "build for the base's platform with --platform", where);
   }
   if (base.config.diff_ids.size() != manifest.layers.size()) {
     throw Error("base " + spec + " is inconsistent: " + std::to_string(manifest.layers.size()) +
@@ -76,8 +78,8 @@ BaseImage from_layout(const recipes::Recipe& recipe, const layers::Platform& pla
   }
   for (auto layer : manifest.layers) {
     if (!mt::is_layer(layer.media_type)) {
-      throw InputError("base " + spec + " has a layer of unsupported type " + layer.media_type,
-                       "", where);
+      throw InputError("base " + spec + " has a layer of unsupported type " + layer.media_type, "",
+                       where);
     }
     blobs.import_from(layout.blobs(), layer.digest);
     layer.media_type = oci_layer_media_type(layer.media_type);
@@ -142,14 +144,13 @@ BaseImage from_registry(const recipes::Recipe& recipe, const std::string& refere
   base.description = reference;
   base.config = image.config;
   if (base.config.diff_ids.size() != image.manifest.layers.size()) {
-    throw Error("base " + reference + " is inconsistent: " +
-                std::to_string(image.manifest.layers.size()) + " layers but " +
-                std::to_string(base.config.diff_ids.size()) + " diff_ids");
+    throw Error("base " + reference +
+                " is inconsistent: " + std::to_string(image.manifest.layers.size()) +
+                " layers but " + std::to_string(base.config.diff_ids.size()) + " diff_ids");
   }
   for (auto layer : image.manifest.layers) {
     if (!mt::is_layer(layer.media_type)) {
-      throw InputError("base " + reference + " has a layer of unsupported type " +
-                           layer.media_type,
+      throw InputError("base " + reference + " has a layer of unsupported type " + layer.media_type,
                        "", where);
     }
     layer.media_type = oci_layer_media_type(layer.media_type);

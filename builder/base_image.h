@@ -19,8 +19,8 @@ namespace stowage::builder {
 class LayerCache;
 
 struct BaseImage {
-  std::string description;                // "scratch", "oci:/srv/base:3.11", "rootfs:base.tar"
-  layers::ImageConfig config;             // the base's config; an empty one for scratch/rootfs
+  std::string description;                 // "scratch", "oci:/srv/base:3.11", "rootfs:base.tar"
+  layers::ImageConfig config;              // the base's config; an empty one for scratch/rootfs
   std::vector<layers::Descriptor> layers;  // its layers, lowest first (OCI media types)
   // For a registry base: where its layers live, pinned by digest. They are fetched only when
   // needed (an OCI layout to write); a push mounts or streams them from there.

@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <exception>
@@ -76,8 +76,8 @@ void set_env(std::vector<std::string>& env, const std::string& key, const std::s
 std::string build_info(const PreparedBuild& prepared, const std::string& revision) {
   nlohmann::json layers_json = nlohmann::json::array();
   for (const auto& l : prepared.plan) {
-    layers_json.push_back({{"class", recipes::layer_class_name(l.layer_class)},
-                           {"description", l.description}});
+    layers_json.push_back(
+        {{"class", recipes::layer_class_name(l.layer_class)}, {"description", l.description}});
   }
   nlohmann::json info = {
       {"recipe",
@@ -85,7 +85,8 @@ std::string build_info(const PreparedBuild& prepared, const std::string& revisio
         {"digest", layers::Digest::of(read_file(prepared.recipe.file)).str()}}},
       {"layers", layers_json},
   };
-  if (!revision.empty()) info["source"] = {{"revision", revision}};
+  if (!revision.empty())
+    info["source"] = {{"revision", revision}};
   return info.dump(2) + "\n";
 }
 
@@ -118,7 +119,8 @@ layers::LayerResult write_layer(const layers::BlobStore& blobs, const PlannedLay
                                 const layers::CompressionOptions& compression,
                                 const layers::TarOptions& tar, layers::ByteSink* tap = nullptr) {
   layers::LayerWriter writer(blobs, compression, tar, tap);
-  for (const auto& item : layer.items) writer.add(item.entry);
+  for (const auto& item : layer.items)
+    writer.add(item.entry);
   return writer.finish();
 }
 
@@ -135,7 +137,8 @@ void build_parallel(const std::vector<std::size_t>& todo, int threads,
         work(todo[i]);
       } catch (...) {
         std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
+        if (!failure)
+          failure = std::current_exception();
         next = todo.size();
       }
     }
@@ -143,14 +146,17 @@ void build_parallel(const std::vector<std::size_t>& todo, int threads,
   std::size_t n = std::min<std::size_t>(todo.size(), static_cast<std::size_t>(threads));
   {
     std::vector<std::jthread> pool;
-    for (std::size_t t = 1; t < n; ++t) pool.emplace_back(worker);
+    for (std::size_t t = 1; t < n; ++t)
+      pool.emplace_back(worker);
     worker();
   }
-  if (failure) std::rethrow_exception(failure);
+  if (failure)
+    std::rethrow_exception(failure);
 }
 
 int effective_threads(int requested) {
-  if (requested > 0) return requested;
+  if (requested > 0)
+    return requested;
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
@@ -169,9 +175,11 @@ void export_layout(const fs::path& dir, const std::string& tag, const layers::Bl
   }
   try {
     auto layout = fresh ? layers::OciLayout::open_or_create(target) : layers::OciLayout::open(dir);
-    for (const auto& d : blobs) layout.blobs().import_from(from, d);
+    for (const auto& d : blobs)
+      layout.blobs().import_from(from, d);
     layout.tag(manifest, tag);
-    if (fresh) fs::rename(target, dir);
+    if (fresh)
+      fs::rename(target, dir);
   } catch (...) {
     if (fresh) {
       std::error_code ec;
@@ -184,7 +192,8 @@ void export_layout(const fs::path& dir, const std::string& tag, const layers::Bl
 }  // namespace
 
 fs::path default_cache_dir() {
-  if (const char* env = std::getenv("STOWAGE_CACHE"); env != nullptr && *env != '\0') return env;
+  if (const char* env = std::getenv("STOWAGE_CACHE"); env != nullptr && *env != '\0')
+    return env;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
     return fs::path(xdg) / "stowage";
   }
@@ -200,7 +209,8 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
   // Refuse impossible combinations before any work; this also settles the default base.
   p.resolution = recipes::KnowledgeBase::builtin().resolve(p.recipe);
   // A bad push target is bad input: refuse it before any work.
-  if (!options.push.empty()) registry::Reference::parse(options.push);
+  if (!options.push.empty())
+    registry::Reference::parse(options.push);
   CacheLayout cache(cache_root(options));
   auto base_compression =
       compression_for(options.compression.value_or(layers::Compression::zstd), options.threads);
@@ -218,7 +228,9 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
   python.cache_dir = cache.root;
   python.platform = options.platform;
   python.progress = options.progress;
-  python.warn = [](const std::string& w) { std::fprintf(stderr, "stowage: warning: %s\n", w.c_str()); };
+  python.warn = [](const std::string& w) {
+    std::fprintf(stderr, "stowage: warning: %s\n", w.c_str());
+  };
   auto packages = wheels::python_content(p.recipe, p.base, cache.blobs, python);
   content.insert(content.end(), std::make_move_iterator(packages.begin()),
                  std::make_move_iterator(packages.end()));
@@ -226,8 +238,7 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
 
   auto tar = tar_options();
   for (const auto& layer : p.plan) {
-    auto key =
-        LayerCache::key(layer, compression_for(layer.compression, options.threads), tar);
+    auto key = LayerCache::key(layer, compression_for(layer.compression, options.threads), tar);
     p.cached.push_back(cache.layers.find(key).has_value());
     p.cache_keys.push_back(std::move(key));
   }
@@ -236,16 +247,19 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
 
 BuildResult build(const BuildOptions& options) {
   auto say = [&](const std::string& line) {
-    if (options.progress) options.progress(line);
+    if (options.progress)
+      options.progress(line);
   };
   registry::Client client(options.registry);
   PreparedBuild prepared = prepare(options, client);
   if (!options.push.empty() && !options.manifests.empty()) {
     // Bad deploy settings are refused now, not after minutes of building and pushing.
     kube::ManifestInputs probe;
-    probe.image = registry::Reference::parse(options.push).name() + "@" + layers::Digest::of("").str();
+    probe.image =
+        registry::Reference::parse(options.push).name() + "@" + layers::Digest::of("").str();
     if (prepared.resolution.driver) {
-      probe.node = kube::node_requirements(prepared.resolution.cuda, prepared.resolution.driver->minimum);
+      probe.node =
+          kube::node_requirements(prepared.resolution.cuda, prepared.resolution.driver->minimum);
     }
     kube::render_manifests(prepared.recipe, probe, options.manifests_format);
   }
@@ -261,8 +275,10 @@ BuildResult build(const BuildOptions& options) {
   std::vector<std::optional<layers::LayerResult>> results(plan.size());
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < plan.size(); ++i) {
-    if (i < prepared.cache_keys.size()) results[i] = cache.layers.find(prepared.cache_keys[i]);
-    if (!results[i]) todo.push_back(i);
+    if (i < prepared.cache_keys.size())
+      results[i] = cache.layers.find(prepared.cache_keys[i]);
+    if (!results[i])
+      todo.push_back(i);
   }
   // Big layers first so that the longest job starts earliest.
   std::stable_sort(todo.begin(), todo.end(),
@@ -283,9 +299,11 @@ BuildResult build(const BuildOptions& options) {
           std::make_shared<registry::RegistryBlobSource>(client, *prepared.base.remote));
     }
     background.emplace(client, *push_target, push_sources, options.push_options);
-    for (const auto& l : prepared.base.layers) background->add(l);
+    for (const auto& l : prepared.base.layers)
+      background->add(l);
     for (const auto& r : results) {
-      if (r) background->add(r->descriptor);
+      if (r)
+        background->add(r->descriptor);
     }
   }
   // Big layers even stream while they are built, when the registry cannot hold them yet: the
@@ -308,12 +326,15 @@ BuildResult build(const BuildOptions& options) {
     }
     auto compression = compression_for(plan[i].compression, zstd_threads);
     std::optional<registry::StreamingUpload> stream;
-    if (streams(i)) stream.emplace(client, *push_target);
+    if (streams(i))
+      stream.emplace(client, *push_target);
     results[i] = write_layer(cache.blobs, plan[i], compression, tar, stream ? &*stream : nullptr);
-    if (i < prepared.cache_keys.size()) cache.layers.remember(prepared.cache_keys[i], *results[i]);
+    if (i < prepared.cache_keys.size())
+      cache.layers.remember(prepared.cache_keys[i], *results[i]);
     if (background) {
       std::optional<registry::BlobReport> streamed;
-      if (stream) streamed = stream->commit(results[i]->descriptor);
+      if (stream)
+        streamed = stream->commit(results[i]->descriptor);
       if (streamed) {
         background->add_pushed(*streamed);
       } else {
@@ -326,7 +347,8 @@ BuildResult build(const BuildOptions& options) {
   // the other layers goes on meanwhile.
   std::vector<std::size_t> streamed;
   std::vector<std::size_t> pooled;
-  for (std::size_t i : todo) (streams(i) ? streamed : pooled).push_back(i);
+  for (std::size_t i : todo)
+    (streams(i) ? streamed : pooled).push_back(i);
   std::exception_ptr streamed_failure;
   {
     std::jthread streaming([&] {
@@ -338,29 +360,35 @@ BuildResult build(const BuildOptions& options) {
     });
     build_parallel(pooled, threads, build_layer);
   }
-  if (streamed_failure) std::rethrow_exception(streamed_failure);
+  if (streamed_failure)
+    std::rethrow_exception(streamed_failure);
 
   BuildResult result;
   layers::ImageConfig config = prepared.base.config;
   config.platform = options.platform;
   config.created = layers::rfc3339(tar.mtime);
   const auto& r = prepared.recipe;
-  for (const auto& [k, v] : r.env) set_env(config.config.env, k, v);
-  if (!r.user.empty()) config.config.user = r.user;
-  if (!r.workdir.empty()) config.config.working_dir = r.workdir;
+  for (const auto& [k, v] : r.env)
+    set_env(config.config.env, k, v);
+  if (!r.user.empty())
+    config.config.user = r.user;
+  if (!r.workdir.empty())
+    config.config.working_dir = r.workdir;
   if (!r.serve.command.empty()) {
     config.config.entrypoint = r.serve.command;
     config.config.cmd.clear();  // a base's Cmd would otherwise be appended as arguments
   }
-  if (r.serve.port > 0) config.config.exposed_ports.insert(std::to_string(r.serve.port) + "/tcp");
-  for (const auto& [k, v] : r.labels) config.config.labels[k] = v;
+  if (r.serve.port > 0)
+    config.config.exposed_ports.insert(std::to_string(r.serve.port) + "/tcp");
+  for (const auto& [k, v] : r.labels)
+    config.config.labels[k] = v;
 
   layers::Manifest manifest;
   manifest.media_type = std::string(layers::media_type::kOciManifest);
   for (std::size_t i = 0; i < prepared.base.layers.size(); ++i) {
     LayerReport report;
-    report.description = "base: " + prepared.base.description + " (" + std::to_string(i + 1) +
-                          "/" + std::to_string(prepared.base.layers.size()) + ")";
+    report.description = "base: " + prepared.base.description + " (" + std::to_string(i + 1) + "/" +
+                         std::to_string(prepared.base.layers.size()) + ")";
     report.descriptor = prepared.base.layers[i];
     report.diff_id = prepared.base.config.diff_ids[i];
     report.cached = true;
@@ -432,8 +460,8 @@ BuildResult build(const BuildOptions& options) {
   record.manifest = result.manifest.digest.str();
   record.config = manifest.config.digest.str();
   for (const auto& l : result.layers) {
-    record.layers.push_back({std::string(recipes::layer_class_name(l.layer_class)),
-                             l.description, l.descriptor.digest.str()});
+    record.layers.push_back({std::string(recipes::layer_class_name(l.layer_class)), l.description,
+                             l.descriptor.digest.str()});
   }
   BuildHistory(cache.root, options.recipe).record(record);
 
@@ -445,7 +473,8 @@ BuildResult build(const BuildOptions& options) {
       }
     }
     std::vector<layers::Digest> blobs;
-    for (const auto& l : manifest.layers) blobs.push_back(l.digest);
+    for (const auto& l : manifest.layers)
+      blobs.push_back(l.digest);
     blobs.push_back(manifest.config.digest);
     blobs.push_back(result.manifest.digest);
     say("writing " + options.output.string());
@@ -462,10 +491,12 @@ BuildResult build(const BuildOptions& options) {
     if (!options.manifests.empty()) {
       ManifestRequest request;
       request.image = result.push->reference.str();
-      for (const auto& l : manifest.layers) request.image_bytes += l.size;
+      for (const auto& l : manifest.layers)
+        request.image_bytes += l.size;
       request.model_bytes = 0;
       for (const auto& l : result.layers) {
-        if (l.layer_class == LayerClass::model) request.model_bytes += l.bytes;
+        if (l.layer_class == LayerClass::model)
+          request.model_bytes += l.bytes;
       }
       request.format = options.manifests_format;
       request.dir = options.manifests;

@@ -21,9 +21,9 @@
 
 #include "builder/base_image.h"
 #include "builder/layer_plan.h"
+#include "kube/manifests.h"
 #include "layers/compressor.h"
 #include "layers/image.h"
-#include "kube/manifests.h"
 #include "recipes/knowledge.h"
 #include "recipes/recipe.h"
 #include "registry/client.h"
@@ -38,7 +38,7 @@ struct BuildOptions {
   std::filesystem::path cache_dir;                     // empty = default_cache_dir()
   std::optional<layers::Compression> compression;      // nullopt = auto per layer
   layers::Platform platform;
-  int threads = 0;  // layer builders and zstd workers; 0 = one per core
+  int threads = 0;                   // layer builders and zstd workers; 0 = one per core
   registry::ClientOptions registry;  // how registries are reached (TLS, plain HTTP, retries)
   std::string push;                  // reference to push to; empty = do not push
   registry::PushOptions push_options;
@@ -64,7 +64,7 @@ struct LayerReport {
 };
 
 struct BuildResult {
-  layers::Descriptor manifest;   // digest and size of the manifest
+  layers::Descriptor manifest;  // digest and size of the manifest
   std::string manifest_json;
   std::string config_json;
   std::vector<LayerReport> layers;  // base first
@@ -80,7 +80,7 @@ struct PreparedBuild {
   recipes::Recipe recipe;
   recipes::Resolution resolution;  // framework × CUDA × Python, checked by the knowledge base
   BaseImage base;
-  std::vector<PlannedLayer> plan;  // content layers, lowest first (meta not included)
+  std::vector<PlannedLayer> plan;       // content layers, lowest first (meta not included)
   std::vector<std::string> cache_keys;  // one per plan entry
   std::vector<bool> cached;             // whether the cache already holds that layer
 };

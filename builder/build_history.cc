@@ -19,10 +19,12 @@ namespace {
 std::vector<HistoryBuild> parse(const fs::path& file) {
   std::vector<HistoryBuild> builds;
   std::error_code ec;
-  if (!fs::exists(file, ec)) return builds;
+  if (!fs::exists(file, ec))
+    return builds;
   json j = json::parse(read_file(file), nullptr, false);
   // History only informs; a damaged file starts a new history rather than failing a build.
-  if (j.is_discarded() || !j.is_object() || !j.contains("builds")) return builds;
+  if (j.is_discarded() || !j.is_object() || !j.contains("builds"))
+    return builds;
   for (const auto& b : j["builds"]) {
     HistoryBuild build;
     build.time = b.value("time", std::int64_t{0});
@@ -44,7 +46,9 @@ BuildHistory::BuildHistory(const fs::path& cache_dir, const fs::path& recipe) {
   file_ = cache_dir / "history" / (key + ".json");
 }
 
-std::vector<HistoryBuild> BuildHistory::builds() const { return parse(file_); }
+std::vector<HistoryBuild> BuildHistory::builds() const {
+  return parse(file_);
+}
 
 void BuildHistory::record(const HistoryBuild& build) const {
   fs::create_directories(file_.parent_path());
@@ -64,9 +68,11 @@ void BuildHistory::record(const HistoryBuild& build) const {
   for (const auto& b : builds) {
     json layers = json::array();
     for (const auto& l : b.layers) {
-      layers.push_back({{"class", l.layer_class}, {"description", l.description}, {"digest", l.digest}});
+      layers.push_back(
+          {{"class", l.layer_class}, {"description", l.description}, {"digest", l.digest}});
     }
-    out.push_back({{"time", b.time}, {"manifest", b.manifest}, {"config", b.config}, {"layers", layers}});
+    out.push_back(
+        {{"time", b.time}, {"manifest", b.manifest}, {"config", b.config}, {"layers", layers}});
   }
   write_file_atomically(file_, json{{"builds", out}}.dump());
 }
@@ -78,11 +84,13 @@ LayerChurn BuildHistory::churn(const std::vector<HistoryBuild>& builds,
   for (const auto& b : builds) {
     std::optional<std::string> current;
     for (const auto& l : b.layers) {
-      if (l.description == description) current = l.digest;
+      if (l.description == description)
+        current = l.digest;
     }
     if (previous && current) {
       ++churn.comparisons;
-      if (*previous != *current) ++churn.changed;
+      if (*previous != *current)
+        ++churn.changed;
     }
     previous = current;
   }
@@ -94,7 +102,8 @@ std::vector<HistoryBuild> BuildHistory::all(const fs::path& cache_dir) {
   std::error_code ec;
   for (fs::directory_iterator it(cache_dir / "history", ec), end; !ec && it != end;
        it.increment(ec)) {
-    if (it->path().extension() != ".json") continue;
+    if (it->path().extension() != ".json")
+      continue;
     auto more = parse(it->path());
     builds.insert(builds.end(), more.begin(), more.end());
   }

@@ -17,7 +17,8 @@ namespace {
 // The owner of copied content: the recipe's numeric `user` ("1000" or "1000:1001"; the group
 // defaults to the user's id), else root. The parser has already refused other forms.
 std::pair<std::uint32_t, std::uint32_t> content_owner(const recipes::Recipe& recipe) {
-  if (recipe.user.empty()) return {0, 0};
+  if (recipe.user.empty())
+    return {0, 0};
   auto colon = recipe.user.find(':');
   auto uid = static_cast<std::uint32_t>(std::stoul(recipe.user.substr(0, colon)));
   auto gid = colon == std::string::npos
@@ -50,8 +51,10 @@ struct Walk {
     item.origin = origin;
     item.device = st.st_dev;
     item.inode = st.st_ino;
-    item.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-    item.ctime_ns = static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec;
+    item.mtime_ns =
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    item.ctime_ns =
+        static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec;
     item.entry.path = image_path;
     item.entry.mode = st.st_mode & 07777;
     std::tie(item.entry.uid, item.entry.gid) = content_owner(recipe);
@@ -63,7 +66,8 @@ struct Walk {
       item.entry.type = TarEntry::Type::symlink;
       std::error_code ec;
       item.entry.link_target = fs::read_symlink(host, ec).string();
-      if (ec) fail("cannot read symlink " + host.string() + ": " + ec.message(), "");
+      if (ec)
+        fail("cannot read symlink " + host.string() + ": " + ec.message(), "");
     } else if (S_ISDIR(st.st_mode)) {
       item.entry.type = TarEntry::Type::directory;
     } else {
@@ -71,22 +75,27 @@ struct Walk {
            "devices, sockets and FIFOs cannot go into an image; exclude it in .stowageignore");
     }
     bool is_dir = item.entry.type == TarEntry::Type::directory;
-    if (!image_path.empty()) items.push_back(item);
-    if (!is_dir) return;
+    if (!image_path.empty())
+      items.push_back(item);
+    if (!is_dir)
+      return;
 
     std::error_code ec;
     std::vector<fs::path> children;
     for (fs::directory_iterator it(host, ec), end; !ec && it != end; it.increment(ec)) {
       children.push_back(it->path());
     }
-    if (ec) fail("cannot list " + host.string() + ": " + ec.message(), "");
+    if (ec)
+      fail("cannot list " + host.string() + ": " + ec.message(), "");
     for (const auto& child : children) {
       std::string name = child.filename().string();
-      if (rel.empty() && name == ".stowageignore") continue;
+      if (rel.empty() && name == ".stowageignore")
+        continue;
       std::string child_rel = rel.empty() ? name : rel + "/" + name;
       struct stat cst {};
       bool child_is_dir = ::lstat(child.c_str(), &cst) == 0 && S_ISDIR(cst.st_mode);
-      if (ignore.excluded(child_rel, child_is_dir)) continue;
+      if (ignore.excluded(child_rel, child_is_dir))
+        continue;
       add(child, image_path.empty() ? name : image_path + "/" + name, child_rel);
     }
   }
@@ -94,8 +103,10 @@ struct Walk {
 
 // "/models/" → "models"; "/" → "".
 std::string image_relative(std::string_view dst) {
-  while (dst.starts_with('/')) dst.remove_prefix(1);
-  while (dst.ends_with('/')) dst.remove_suffix(1);
+  while (dst.starts_with('/'))
+    dst.remove_prefix(1);
+  while (dst.ends_with('/'))
+    dst.remove_suffix(1);
   return std::string(dst);
 }
 

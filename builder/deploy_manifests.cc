@@ -22,8 +22,8 @@ std::vector<kube::ManifestFile> write_deploy_manifests(const recipes::Recipe& re
   }
   if (resolution.driver) {
     const auto& d = *resolution.driver;
-    inputs.node = kube::node_requirements(resolution.cuda,
-                                          d.toolkit_minimum.empty() ? d.minimum : d.toolkit_minimum);
+    inputs.node = kube::node_requirements(
+        resolution.cuda, d.toolkit_minimum.empty() ? d.minimum : d.toolkit_minimum);
   }
   return kube::generate_manifests(recipe, inputs, request.format, request.dir);
 }

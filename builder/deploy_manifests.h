@@ -18,7 +18,7 @@ struct ManifestRequest {
   std::int64_t image_bytes = 0;   // compressed layers, base included; 0 = unknown
   std::int64_t model_bytes = -1;  // -1 = sum the recipe's model files
   kube::Format format = kube::Format::yaml;
-  std::filesystem::path dir;      // output directory
+  std::filesystem::path dir;  // output directory
 };
 
 // Writes the manifests of `recipe` into request.dir. A GPU recipe's nodes must run at least

@@ -16,18 +16,24 @@ bool glob_match(std::string_view pattern, std::string_view path) {
   }
   std::string_view head = pattern.substr(0, pos);
   std::string_view tail = pattern.substr(pos + 2);
-  if (tail.starts_with('/')) tail.remove_prefix(1);
+  if (tail.starts_with('/'))
+    tail.remove_prefix(1);
   // head must match a prefix of path ending at a '/' boundary (or be empty).
   for (std::size_t cut = 0; cut <= path.size(); ++cut) {
-    if (cut != 0 && cut != path.size() && path[cut - 1] != '/') continue;
+    if (cut != 0 && cut != path.size() && path[cut - 1] != '/')
+      continue;
     std::string_view prefix = path.substr(0, cut);
     bool head_ok = head.empty() ? cut == 0 : glob_match(head, prefix);
-    if (!head_ok) continue;
+    if (!head_ok)
+      continue;
     std::string_view rest = path.substr(cut);
-    if (tail.empty()) return true;
+    if (tail.empty())
+      return true;
     for (std::size_t i = 0; i <= rest.size(); ++i) {
-      if (i != 0 && rest[i - 1] != '/') continue;
-      if (glob_match(tail, rest.substr(i))) return true;
+      if (i != 0 && rest[i - 1] != '/')
+        continue;
+      if (glob_match(tail, rest.substr(i)))
+        return true;
     }
   }
   return false;
@@ -39,15 +45,18 @@ IgnoreRules::IgnoreRules(std::string_view text) {
   std::size_t start = 0;
   while (start <= text.size()) {
     std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
+    if (end == std::string_view::npos)
+      end = text.size();
     std::string line(text.substr(start, end - start));
     start = end + 1;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
     while (!line.empty() && line.back() == ' ' &&
            !(line.size() >= 2 && line[line.size() - 2] == '\\')) {
       line.pop_back();
     }
-    if (line.empty() || line[0] == '#') continue;
+    if (line.empty() || line[0] == '#')
+      continue;
     Rule rule;
     if (line[0] == '!') {
       rule.negate = true;
@@ -61,9 +70,11 @@ IgnoreRules::IgnoreRules(std::string_view text) {
     }
     if (line.find('/') != std::string::npos) {
       rule.anchored = true;
-      if (line[0] == '/') line.erase(0, 1);
+      if (line[0] == '/')
+        line.erase(0, 1);
     }
-    if (line.empty()) continue;
+    if (line.empty())
+      continue;
     rule.pattern = line;
     rules_.push_back(std::move(rule));
   }
@@ -71,7 +82,8 @@ IgnoreRules::IgnoreRules(std::string_view text) {
 
 IgnoreRules IgnoreRules::load(const std::filesystem::path& dir) {
   auto file = dir / ".stowageignore";
-  if (!std::filesystem::is_regular_file(file)) return {};
+  if (!std::filesystem::is_regular_file(file))
+    return {};
   return IgnoreRules(read_file(file));
 }
 
@@ -80,7 +92,8 @@ bool IgnoreRules::excluded(std::string_view path, bool is_directory) const {
   // excluded too (callers prune excluded directories while walking, which gives that).
   bool excluded = false;
   for (const auto& rule : rules_) {
-    if (rule.directory_only && !is_directory) continue;
+    if (rule.directory_only && !is_directory)
+      continue;
     bool match;
     if (rule.anchored) {
       match = glob_match(rule.pattern, path);
@@ -89,7 +102,8 @@ bool IgnoreRules::excluded(std::string_view path, bool is_directory) const {
       std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
       match = glob_match(rule.pattern, base);
     }
-    if (match) excluded = !rule.negate;
+    if (match)
+      excluded = !rule.negate;
   }
   return excluded;
 }

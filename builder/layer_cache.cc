@@ -31,11 +31,12 @@ std::string LayerCache::key(const PlannedLayer& layer,
   h.update(head.dump());
   for (const auto& item : layer.items) {
     const auto& e = item.entry;
-    json j = json::array({e.path, static_cast<int>(e.type), e.mode, e.size, e.link_target,
-                          e.uid, e.gid, e.source.string(), item.device, item.inode,
-                          item.mtime_ns, item.ctime_ns});
+    json j =
+        json::array({e.path, static_cast<int>(e.type), e.mode, e.size, e.link_target, e.uid, e.gid,
+                     e.source.string(), item.device, item.inode, item.mtime_ns, item.ctime_ns});
     // Generated content has no host fingerprint: its bytes are the key.
-    if (e.content) j.push_back(layers::Digest::of(*e.content).str());
+    if (e.content)
+      j.push_back(layers::Digest::of(*e.content).str());
     h.update("\n");
     h.update(j.dump());
   }
@@ -45,9 +46,11 @@ std::string LayerCache::key(const PlannedLayer& layer,
 std::optional<layers::LayerResult> LayerCache::find(const std::string& key) const {
   auto path = dir_ / (key + ".json");
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  if (!std::filesystem::exists(path, ec))
+    return std::nullopt;
   json j = json::parse(read_file(path), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;  // a damaged entry is a miss
+  if (j.is_discarded() || !j.is_object())
+    return std::nullopt;  // a damaged entry is a miss
   try {
     layers::Descriptor descriptor;
     descriptor.media_type = j.at("mediaType").get<std::string>();
@@ -56,7 +59,8 @@ std::optional<layers::LayerResult> LayerCache::find(const std::string& key) cons
     layers::LayerResult r{descriptor, layers::Digest::parse(j.at("diffID").get<std::string>()),
                           j.at("uncompressedSize").get<std::int64_t>(), 0};
     auto size = blobs_.size_of(r.descriptor.digest);
-    if (!size || *size != r.descriptor.size) return std::nullopt;
+    if (!size || *size != r.descriptor.size)
+      return std::nullopt;
     return r;
   } catch (const std::exception&) {
     return std::nullopt;

@@ -13,14 +13,17 @@ namespace {
 using layers::TarEntry;
 using recipes::LayerClass;
 
-bool is_file(const ContentItem& item) { return item.entry.type == TarEntry::Type::file; }
+bool is_file(const ContentItem& item) {
+  return item.entry.type == TarEntry::Type::file;
+}
 
 // Every directory that content declares, so that a directory appearing as a parent in several
 // layers is written with the same attributes each time.
 std::map<std::string, ContentItem> declared_directories(const std::vector<ContentItem>& items) {
   std::map<std::string, ContentItem> dirs;
   for (const auto& item : items) {
-    if (item.entry.type == TarEntry::Type::directory) dirs.emplace(item.entry.path, item);
+    if (item.entry.type == TarEntry::Type::directory)
+      dirs.emplace(item.entry.path, item);
   }
   return dirs;
 }
@@ -30,7 +33,8 @@ std::map<std::string, ContentItem> declared_directories(const std::vector<Conten
 void complete_and_sort(std::vector<ContentItem>& items,
                        const std::map<std::string, ContentItem>& declared) {
   std::set<std::string> present;
-  for (const auto& item : items) present.insert(item.entry.path);
+  for (const auto& item : items)
+    present.insert(item.entry.path);
   std::vector<ContentItem> parents;
   for (const auto& item : items) {
     std::string_view path = item.entry.path;
@@ -50,7 +54,8 @@ void complete_and_sort(std::vector<ContentItem>& items,
           parents.push_back(dir);
         }
       }
-      if (slash == 0) break;
+      if (slash == 0)
+        break;
     }
   }
   items.insert(items.end(), parents.begin(), parents.end());
@@ -71,10 +76,12 @@ void summarise(PlannedLayer& layer) {
 
 layers::Compression choose_compression(const PlannedLayer& layer,
                                        const std::optional<layers::Compression>& forced) {
-  if (forced) return *forced;
+  if (forced)
+    return *forced;
   std::int64_t dense = 0;
   for (const auto& item : layer.items) {
-    if (is_file(item) && is_incompressible_name(item.entry.path)) dense += item.entry.size;
+    if (is_file(item) && is_incompressible_name(item.entry.path))
+      dense += item.entry.size;
   }
   // Mostly weights: compressing would burn CPU on both ends to save almost nothing.
   return layer.bytes > 0 && dense * 10 >= layer.bytes * 9 ? layers::Compression::none
@@ -85,12 +92,13 @@ layers::Compression choose_compression(const PlannedLayer& layer,
 
 bool is_incompressible_name(std::string_view filename) {
   static constexpr std::array<std::string_view, 17> kSuffixes{
-      ".safetensors", ".bin", ".pt", ".pth", ".gguf", ".ggml", ".ckpt", ".onnx", ".h5",
-      ".npz", ".zip", ".gz", ".zst", ".xz", ".bz2", ".tflite", ".msgpack"};
+      ".safetensors", ".bin", ".pt", ".pth", ".gguf", ".ggml", ".ckpt",   ".onnx",   ".h5",
+      ".npz",         ".zip", ".gz", ".zst", ".xz",   ".bz2",  ".tflite", ".msgpack"};
   for (auto suffix : kSuffixes) {
     if (filename.size() >= suffix.size() &&
-        std::equal(suffix.rbegin(), suffix.rend(), filename.rbegin(),
-                   [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
+        std::equal(suffix.rbegin(), suffix.rend(), filename.rbegin(), [](char a, char b) {
+          return a == std::tolower(static_cast<unsigned char>(b));
+        })) {
       return true;
     }
   }
@@ -100,7 +108,8 @@ bool is_incompressible_name(std::string_view filename) {
 std::vector<PlannedLayer> plan_layers(std::vector<ContentItem> items, const PlanOptions& options) {
   auto declared = declared_directories(items);
   std::map<LayerClass, std::vector<ContentItem>> by_class;
-  for (auto& item : items) by_class[item.layer_class].push_back(std::move(item));
+  for (auto& item : items)
+    by_class[item.layer_class].push_back(std::move(item));
 
   std::vector<PlannedLayer> plan;
   for (auto& [cls, class_items] : by_class) {
@@ -119,7 +128,8 @@ std::vector<PlannedLayer> plan_layers(std::vector<ContentItem> items, const Plan
         unit = &units.emplace_back(Unit{item.entry.path, {}, 0, false});
       } else {
         auto [it, inserted] = group_unit.emplace(item.group, units.size());
-        if (inserted) units.push_back(Unit{item.group, {}, 0, false});
+        if (inserted)
+          units.push_back(Unit{item.group, {}, 0, false});
         unit = &units[it->second];
       }
       if (is_file(item)) {
@@ -146,14 +156,16 @@ std::vector<PlannedLayer> plan_layers(std::vector<ContentItem> items, const Plan
       PlannedLayer layer;
       layer.layer_class = cls;
       layer.description = std::string(recipes::layer_class_name(cls)) + ": " + unit.name;
-      for (const auto& item : unit.items) big_paths.insert(item.entry.path);
+      for (const auto& item : unit.items)
+        big_paths.insert(item.entry.path);
       layer.items = std::move(unit.items);
       plan.push_back(std::move(layer));
     }
     // A directory that is a parent of a big item is written in that item's layer anyway;
     // a bundle of nothing but such directories would be an empty-looking extra layer.
     std::erase_if(small, [&](const ContentItem& item) {
-      if (item.entry.type != TarEntry::Type::directory) return false;
+      if (item.entry.type != TarEntry::Type::directory)
+        return false;
       std::string prefix = item.entry.path + "/";
       auto it = big_paths.lower_bound(prefix);
       return it != big_paths.end() && it->starts_with(prefix);
@@ -167,17 +179,18 @@ std::vector<PlannedLayer> plan_layers(std::vector<ContentItem> items, const Plan
   }
 
   // Merge within a class until the budget holds.
-  int budget_for_content =
-      options.budget - options.base_layers - (options.reserve_meta ? 1 : 0);
+  int budget_for_content = options.budget - options.base_layers - (options.reserve_meta ? 1 : 0);
   while (static_cast<int>(plan.size()) > std::max(budget_for_content, 0)) {
     std::size_t best_a = 0, best_b = 0;
     std::int64_t best_cost = -1;
     for (std::size_t i = 0; i < plan.size(); ++i) {
       for (std::size_t j = i + 1; j < plan.size(); ++j) {
-        if (plan[i].layer_class != plan[j].layer_class) continue;
+        if (plan[i].layer_class != plan[j].layer_class)
+          continue;
         std::int64_t cost = 0;
         for (const auto* l : {&plan[i], &plan[j]}) {
-          for (const auto& item : l->items) cost += is_file(item) ? item.entry.size : 0;
+          for (const auto& item : l->items)
+            cost += is_file(item) ? item.entry.size : 0;
         }
         if (best_cost < 0 || cost < best_cost) {
           best_cost = cost;
@@ -187,11 +200,12 @@ std::vector<PlannedLayer> plan_layers(std::vector<ContentItem> items, const Plan
       }
     }
     if (best_cost < 0) {
-      throw InputError("the image needs " + std::to_string(plan.size() + options.base_layers +
-                                                           (options.reserve_meta ? 1 : 0)) +
-                           " layers but the layer budget is " + std::to_string(options.budget),
-                       "raise layering.budget in the recipe (containerd accepts up to 127), or "
-                       "use a base image with fewer layers");
+      throw InputError(
+          "the image needs " +
+              std::to_string(plan.size() + options.base_layers + (options.reserve_meta ? 1 : 0)) +
+              " layers but the layer budget is " + std::to_string(options.budget),
+          "raise layering.budget in the recipe (containerd accepts up to 127), or "
+          "use a base image with fewer layers");
     }
     auto& into = plan[best_a];
     auto& from = plan[best_b];

@@ -24,18 +24,18 @@ namespace stowage::builder {
 
 struct PlannedLayer {
   recipes::LayerClass layer_class = recipes::LayerClass::code;
-  std::string description;          // "model: models/weights.safetensors", "code (12 files)"
-  std::vector<ContentItem> items;   // bytewise path order, parents first, parents included
-  std::int64_t bytes = 0;           // file content bytes
-  std::size_t files = 0;            // regular files
+  std::string description;         // "model: models/weights.safetensors", "code (12 files)"
+  std::vector<ContentItem> items;  // bytewise path order, parents first, parents included
+  std::int64_t bytes = 0;          // file content bytes
+  std::size_t files = 0;           // regular files
   layers::Compression compression = layers::Compression::zstd;
 };
 
 struct PlanOptions {
   std::int64_t own_layer_threshold = 64 << 20;
   int budget = 32;
-  int base_layers = 0;     // layers the base image already has
-  bool reserve_meta = true;  // count the meta layer against the budget
+  int base_layers = 0;                                    // layers the base image already has
+  bool reserve_meta = true;                               // count the meta layer against the budget
   std::optional<layers::Compression> forced_compression;  // nullopt = auto
 };
 

@@ -12,21 +12,25 @@ std::string first_line(const fs::path& file) {
   std::ifstream in(file);
   std::string line;
   std::getline(in, line);
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+    line.pop_back();
   return line;
 }
 
 bool is_hex_sha(const std::string& s) {
-  if (s.size() != 40 && s.size() != 64) return false;
+  if (s.size() != 40 && s.size() != 64)
+    return false;
   return s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
 // The git directory for a work tree root: ".git" itself, or where a ".git" file points.
 fs::path git_dir_of(const fs::path& root) {
   fs::path dot_git = root / ".git";
-  if (fs::is_directory(dot_git)) return dot_git;
+  if (fs::is_directory(dot_git))
+    return dot_git;
   std::string line = first_line(dot_git);
-  if (!line.starts_with("gitdir: ")) return {};
+  if (!line.starts_with("gitdir: "))
+    return {};
   fs::path target = line.substr(8);
   return target.is_absolute() ? target : root / target;
 }
@@ -35,7 +39,8 @@ std::string resolve_ref(const fs::path& git_dir, const fs::path& common_dir,
                         const std::string& ref) {
   for (const auto& dir : {git_dir, common_dir}) {
     std::string value = first_line(dir / ref);
-    if (is_hex_sha(value)) return value;
+    if (is_hex_sha(value))
+      return value;
   }
   std::ifstream packed(common_dir / "packed-refs");
   std::string line;
@@ -58,19 +63,22 @@ struct GitDirs {
 GitDirs find_git_dirs(const fs::path& dir) {
   std::error_code ec;
   fs::path current = fs::weakly_canonical(dir, ec);
-  if (ec) return {};
+  if (ec)
+    return {};
   for (; !current.empty(); current = current.parent_path()) {
     if (fs::exists(current / ".git", ec)) {
       GitDirs dirs;
       dirs.git_dir = git_dir_of(current);
-      if (dirs.git_dir.empty()) return {};
+      if (dirs.git_dir.empty())
+        return {};
       dirs.common_dir = dirs.git_dir;
       if (std::string common = first_line(dirs.git_dir / "commondir"); !common.empty()) {
         dirs.common_dir = fs::path(common).is_absolute() ? fs::path(common) : dirs.git_dir / common;
       }
       return dirs;
     }
-    if (current == current.root_path()) break;
+    if (current == current.root_path())
+      break;
   }
   return {};
 }
@@ -85,16 +93,20 @@ std::string trim(std::string s) {
 
 std::string git_revision(const fs::path& dir) {
   GitDirs dirs = find_git_dirs(dir);
-  if (dirs.git_dir.empty()) return {};
+  if (dirs.git_dir.empty())
+    return {};
   std::string head = first_line(dirs.git_dir / "HEAD");
-  if (is_hex_sha(head)) return head;
-  if (head.starts_with("ref: ")) return resolve_ref(dirs.git_dir, dirs.common_dir, head.substr(5));
+  if (is_hex_sha(head))
+    return head;
+  if (head.starts_with("ref: "))
+    return resolve_ref(dirs.git_dir, dirs.common_dir, head.substr(5));
   return {};
 }
 
 std::string git_origin_url(const fs::path& dir) {
   GitDirs dirs = find_git_dirs(dir);
-  if (dirs.common_dir.empty()) return {};
+  if (dirs.common_dir.empty())
+    return {};
   std::ifstream config(dirs.common_dir / "config");
   std::string line;
   bool in_origin = false;
@@ -104,9 +116,11 @@ std::string git_origin_url(const fs::path& dir) {
       in_origin = line == "[remote \"origin\"]";
       continue;
     }
-    if (!in_origin || !line.starts_with("url")) continue;
+    if (!in_origin || !line.starts_with("url"))
+      continue;
     auto eq = line.find('=');
-    if (eq == std::string::npos || trim(line.substr(0, eq)) != "url") continue;
+    if (eq == std::string::npos || trim(line.substr(0, eq)) != "url")
+      continue;
     std::string url = trim(line.substr(eq + 1));
     // Drop userinfo: it may hold a token.
     auto scheme = url.find("://");
@@ -114,7 +128,7 @@ std::string git_origin_url(const fs::path& dir) {
       auto at = url.find('@', scheme + 3);
       auto slash = url.find('/', scheme + 3);
       if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
-        url = url.substr(0, scheme + 3) + url.substr(at + 1);
+        url.erase(scheme + 3, at + 1 - (scheme + 3));
       }
     }
     return url;

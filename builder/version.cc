@@ -12,7 +12,9 @@
 
 namespace stowage::builder {
 
-std::string version() { return STOWAGE_VERSION; }
+std::string version() {
+  return STOWAGE_VERSION;
+}
 
 std::string library_versions() {
   std::string out;

@@ -12,12 +12,14 @@ std::string format_message(const std::string& what, const std::string& hint,
     out += where->file;
     if (where->line > 0) {
       out += ':' + std::to_string(where->line);
-      if (where->column > 0) out += ':' + std::to_string(where->column);
+      if (where->column > 0)
+        out += ':' + std::to_string(where->column);
     }
     out += ": ";
   }
   out += what;
-  if (!hint.empty()) out += " (" + hint + ")";
+  if (!hint.empty())
+    out += " (" + hint + ")";
   return out;
 }
 

@@ -24,7 +24,8 @@ std::string unique_suffix() {
 
 void fsync_directory(const std::filesystem::path& dir) {
   UniqueFd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd) throw Error("cannot open directory " + dir.string() + ": " + errno_text(errno));
+  if (!fd)
+    throw Error("cannot open directory " + dir.string() + ": " + errno_text(errno));
   if (::fsync(fd.get()) != 0 && errno != EINVAL) {
     throw Error("cannot sync directory " + dir.string() + ": " + errno_text(errno));
   }
@@ -34,14 +35,16 @@ void fsync_directory(const std::filesystem::path& dir) {
 
 UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
   if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0)
+      ::close(fd_);
     fd_ = other.release();
   }
   return *this;
 }
 
 UniqueFd::~UniqueFd() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0)
+    ::close(fd_);
 }
 
 int UniqueFd::release() {
@@ -52,15 +55,18 @@ int UniqueFd::release() {
 
 UniqueFd open_for_reading(const std::filesystem::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) throw Error("cannot open " + path.string() + ": " + errno_text(errno));
+  if (!fd)
+    throw Error("cannot open " + path.string() + ": " + errno_text(errno));
   return fd;
 }
 
 std::size_t read_some(int fd, std::span<std::byte> buf, const std::filesystem::path& path) {
   for (;;) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n >= 0) return static_cast<std::size_t>(n);
-    if (errno != EINTR) throw Error("cannot read " + path.string() + ": " + errno_text(errno));
+    if (n >= 0)
+      return static_cast<std::size_t>(n);
+    if (errno != EINTR)
+      throw Error("cannot read " + path.string() + ": " + errno_text(errno));
   }
 }
 
@@ -68,7 +74,8 @@ void write_all(int fd, std::span<const std::byte> data, const std::filesystem::p
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       throw Error("cannot write " + path.string() + ": " + errno_text(errno));
     }
     data = data.subspan(static_cast<std::size_t>(n));
@@ -81,7 +88,8 @@ std::string read_file(const std::filesystem::path& path) {
   std::byte buf[64 * 1024];
   for (;;) {
     std::size_t n = read_some(fd.get(), buf, path);
-    if (n == 0) break;
+    if (n == 0)
+      break;
     out.append(reinterpret_cast<const char*>(buf), n);
   }
   return out;
@@ -91,7 +99,8 @@ AtomicFile::AtomicFile(std::filesystem::path final_path) : final_path_(std::move
   temp_path_ = final_path_;
   temp_path_ += std::string(kTempMarker) + unique_suffix();
   fd_ = UniqueFd(::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (!fd_) throw Error("cannot create " + temp_path_.string() + ": " + errno_text(errno));
+  if (!fd_)
+    throw Error("cannot create " + temp_path_.string() + ": " + errno_text(errno));
 }
 
 AtomicFile::~AtomicFile() {
@@ -101,9 +110,13 @@ AtomicFile::~AtomicFile() {
   }
 }
 
-void AtomicFile::write(std::span<const std::byte> data) { write_all(fd_.get(), data, temp_path_); }
+void AtomicFile::write(std::span<const std::byte> data) {
+  write_all(fd_.get(), data, temp_path_);
+}
 
-void AtomicFile::write(std::string_view data) { write(std::as_bytes(std::span(data))); }
+void AtomicFile::write(std::string_view data) {
+  write(std::as_bytes(std::span(data)));
+}
 
 void AtomicFile::commit() {
   if (::fsync(fd_.get()) != 0) {
@@ -141,11 +154,13 @@ void remove_stale_temporaries(const std::filesystem::path& dir, std::string_view
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
     auto marker = name.find(kTempMarker);
-    if (marker == std::string::npos || !std::string_view(name).starts_with(prefix)) continue;
+    if (marker == std::string::npos || !std::string_view(name).starts_with(prefix))
+      continue;
     std::string_view rest = std::string_view(name).substr(marker + kTempMarker.size());
     pid_t pid = 0;
     for (char c : rest) {
-      if (c < '0' || c > '9') break;
+      if (c < '0' || c > '9')
+        break;
       pid = pid * 10 + (c - '0');
     }
     if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)) {

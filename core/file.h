@@ -32,10 +32,12 @@ class UniqueFd {
 UniqueFd open_for_reading(const std::filesystem::path& path);
 
 // Reads up to buf.size() bytes, retrying on EINTR; returns 0 at end of file. Throws Error.
-std::size_t read_some(int fd, std::span<std::byte> buf, const std::filesystem::path& path_for_errors);
+std::size_t read_some(int fd, std::span<std::byte> buf,
+                      const std::filesystem::path& path_for_errors);
 
 // Writes all of `data`, retrying on EINTR and short writes. Throws Error.
-void write_all(int fd, std::span<const std::byte> data, const std::filesystem::path& path_for_errors);
+void write_all(int fd, std::span<const std::byte> data,
+               const std::filesystem::path& path_for_errors);
 
 // Whole-file helpers for small files (configs, manifests). Throw Error.
 std::string read_file(const std::filesystem::path& path);

@@ -51,8 +51,10 @@ nlohmann::json result_json(const builder::BuildResult& r) {
     j["layout"] = r.layout.string();
     j["tag"] = r.tag;
   }
-  if (r.push) j["push"] = nlohmann::json::parse(registry::to_json(*r.push));
-  if (!r.manifest_files.empty()) j["manifests"] = r.manifest_files;
+  if (r.push)
+    j["push"] = nlohmann::json::parse(registry::to_json(*r.push));
+  if (!r.manifest_files.empty())
+    j["manifests"] = r.manifest_files;
   return j;
 }
 
@@ -63,17 +65,20 @@ void run_build(const BuildFlags& f, const GlobalFlags& g) {
   options.output = !f.output.empty() ? f.output : f.push.empty() ? "stowage-out/image" : "";
   options.push = f.push;
   if (!f.manifests.empty() && f.push.empty()) {
-    throw InputError("--manifests needs --push", "manifests pin the pushed image by digest; "
+    throw InputError("--manifests needs --push",
+                     "manifests pin the pushed image by digest; "
                      "for an image pushed earlier use `stowage manifests --image REF@sha256:…`");
   }
-  if (!f.push.empty()) options.manifests = f.manifests.empty() ? "stowage-out/k8s" : f.manifests;
+  if (!f.push.empty())
+    options.manifests = f.manifests.empty() ? "stowage-out/k8s" : f.manifests;
   options.manifests_format = kube::parse_format(f.format);
   options.registry = client_options(f.registry);
   options.push_options.chunk_size = f.chunk_size;
   options.push_options.progress = upload_progress_printer(g.progress);
   options.tag = f.tag;
   options.cache_dir = f.cache;
-  if (f.compression != "auto") options.compression = layers::parse_compression(f.compression);
+  if (f.compression != "auto")
+    options.compression = layers::parse_compression(f.compression);
   options.platform = layers::Platform::parse(f.platform);
   options.threads = f.threads;
   options.progress = progress_printer(g.progress);
@@ -83,10 +88,12 @@ void run_build(const BuildFlags& f, const GlobalFlags& g) {
     return;
   }
   std::size_t built = 0;
-  for (const auto& l : r.layers) built += l.cached ? 0 : 1;
+  for (const auto& l : r.layers)
+    built += l.cached ? 0 : 1;
   fmt::print("built {} ({} layers, {} rebuilt, {} read)\n", r.manifest.digest.str(),
              r.layers.size(), built, human_bytes(r.bytes_read));
-  if (!r.layout.empty()) fmt::print("oci:{}:{}\n", r.layout.string(), r.tag);
+  if (!r.layout.empty())
+    fmt::print("oci:{}:{}\n", r.layout.string(), r.tag);
   if (r.push) {
     std::int64_t mounted = 0, present = 0;
     for (const auto& b : r.push->blobs) {
@@ -115,8 +122,9 @@ void add_build_command(CLI::App& app, GlobalFlags& global) {
                   "OCI image layout to write (default: stowage-out/image, or none with --push)");
   cmd->add_option("--tag", flags->tag, "Ref name of the image in the layout")
       ->capture_default_str();
-  cmd->add_option("--cache", flags->cache, "Cache directory (default: $STOWAGE_CACHE or "
-                                           "~/.cache/stowage)");
+  cmd->add_option("--cache", flags->cache,
+                  "Cache directory (default: $STOWAGE_CACHE or "
+                  "~/.cache/stowage)");
   cmd->add_option("--compression", flags->compression, "zstd, gzip, none or auto")
       ->check(CLI::IsMember({"auto", "zstd", "gzip", "none"}))
       ->capture_default_str();

@@ -45,8 +45,9 @@ void add_cache_command(CLI::App& app, GlobalFlags& global) {
   cache->require_subcommand(1);
   auto flags = std::make_shared<PruneFlags>();
   auto* prune = cache->add_subcommand("prune", "Remove blobs that no recent build used");
-  prune->add_option("--cache", flags->cache, "Cache directory (default: $STOWAGE_CACHE or "
-                                             "~/.cache/stowage)");
+  prune->add_option("--cache", flags->cache,
+                    "Cache directory (default: $STOWAGE_CACHE or "
+                    "~/.cache/stowage)");
   prune->add_option("--keep-days", flags->keep_days, "Keep blobs used by builds this recent")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

@@ -75,26 +75,36 @@ void run_inspect(const InspectFlags& f, const GlobalFlags& g) {
   const auto& c = config.config;
   auto join = [](const std::vector<std::string>& v) {
     std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
+    for (const auto& x : v)
+      s += (s.empty() ? "" : " ") + x;
     return s;
   };
   fmt::print("image:       {}\n", image.name);
   fmt::print("digest:      {}\n", image.manifest.digest.str());
   fmt::print("platform:    {}\n", config.platform.str());
-  if (!config.created.empty()) fmt::print("created:     {}\n", config.created);
-  if (!c.entrypoint.empty()) fmt::print("entrypoint:  {}\n", join(c.entrypoint));
-  if (!c.cmd.empty()) fmt::print("cmd:         {}\n", join(c.cmd));
-  if (!c.user.empty()) fmt::print("user:        {}\n", c.user);
-  if (!c.working_dir.empty()) fmt::print("workdir:     {}\n", c.working_dir);
-  for (const auto& e : c.env) fmt::print("env:         {}\n", e);
-  for (const auto& p : c.exposed_ports) fmt::print("port:        {}\n", p);
-  for (const auto& [k, v] : manifest.annotations) fmt::print("annotation:  {}={}\n", k, v);
+  if (!config.created.empty())
+    fmt::print("created:     {}\n", config.created);
+  if (!c.entrypoint.empty())
+    fmt::print("entrypoint:  {}\n", join(c.entrypoint));
+  if (!c.cmd.empty())
+    fmt::print("cmd:         {}\n", join(c.cmd));
+  if (!c.user.empty())
+    fmt::print("user:        {}\n", c.user);
+  if (!c.working_dir.empty())
+    fmt::print("workdir:     {}\n", c.working_dir);
+  for (const auto& e : c.env)
+    fmt::print("env:         {}\n", e);
+  for (const auto& p : c.exposed_ports)
+    fmt::print("port:        {}\n", p);
+  for (const auto& [k, v] : manifest.annotations)
+    fmt::print("annotation:  {}={}\n", k, v);
   std::int64_t total = 0;
   fmt::print("\n{:>3}  {:>10}  {:<6}  {:<19}  {}\n", "#", "SIZE", "COMPR", "DIGEST", "CREATED BY");
   // History entries with empty_layer do not correspond to a layer.
   std::vector<std::string> created_by;
   for (const auto& h : config.history) {
-    if (!h.empty_layer) created_by.push_back(h.created_by);
+    if (!h.empty_layer)
+      created_by.push_back(h.created_by);
   }
   for (std::size_t i = 0; i < manifest.layers.size(); ++i) {
     const auto& l = manifest.layers[i];

@@ -11,8 +11,9 @@ namespace stowage::cli {
 
 void add_frameworks_command(CLI::App& app, GlobalFlags& global) {
   auto name = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand("frameworks", "List the frameworks, versions and CUDA builds "
-                                               "stowage knows");
+  auto* cmd = app.add_subcommand("frameworks",
+                                 "List the frameworks, versions and CUDA builds "
+                                 "stowage knows");
   cmd->add_option("name", *name, "Only this framework (pytorch, tensorflow, jax, onnxruntime)");
   cmd->add_flag("--json", global.json, "Print as JSON");
   cmd->callback([name, &global] {

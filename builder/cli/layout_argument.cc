@@ -3,7 +3,8 @@
 namespace stowage::cli {
 
 LayoutArgument parse_layout_argument(std::string_view text) {
-  if (!text.starts_with("oci:")) return {std::string(text), {}};
+  if (!text.starts_with("oci:"))
+    return {std::string(text), {}};
   text.remove_prefix(4);
   auto colon = text.rfind(':');
   auto slash = text.rfind('/');

@@ -25,15 +25,16 @@ void run_manifests(const ManifestsFlags& f) {
   request.format = kube::parse_format(f.format);
   request.dir = f.out;
   auto files = builder::write_deploy_manifests(recipe, resolution, request);
-  for (const auto& file : files) fmt::print("{}\n", (request.dir / file.name).string());
+  for (const auto& file : files)
+    fmt::print("{}\n", (request.dir / file.name).string());
 }
 
 }  // namespace
 
 void add_manifests_command(CLI::App& app) {
   auto flags = std::make_shared<ManifestsFlags>();
-  auto* cmd = app.add_subcommand("manifests",
-                                 "Write Kubernetes manifests for an image pushed earlier");
+  auto* cmd =
+      app.add_subcommand("manifests", "Write Kubernetes manifests for an image pushed earlier");
   cmd->add_option("recipe", flags->recipe, "Recipe file")->capture_default_str();
   cmd->add_option("--image", flags->image, "The pushed image, pinned: REPO[:TAG]@sha256:…")
       ->required();

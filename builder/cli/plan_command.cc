@@ -25,7 +25,8 @@ void run_plan(const PlanFlags& f, const GlobalFlags& g) {
   builder::BuildOptions options;
   options.recipe = f.recipe;
   options.cache_dir = f.cache;
-  if (f.compression != "auto") options.compression = layers::parse_compression(f.compression);
+  if (f.compression != "auto")
+    options.compression = layers::parse_compression(f.compression);
   options.platform = layers::Platform::parse(f.platform);
   options.registry = client_options(f.registry);
   registry::Client client(options.registry);
@@ -62,9 +63,9 @@ void run_plan(const PlanFlags& f, const GlobalFlags& g) {
                                       options.compression.value_or(layers::Compression::zstd))},
                   {"status", "build"}});
   // How often each layer changed in recent builds, and ordering that defeats the cache.
-  auto history = builder::BuildHistory(options.cache_dir.empty() ? builder::default_cache_dir()
-                                                                 : options.cache_dir,
-                                       options.recipe)
+  auto history = builder::BuildHistory(
+                     options.cache_dir.empty() ? builder::default_cache_dir() : options.cache_dir,
+                     options.recipe)
                      .builds();
   std::vector<std::string> warnings;
   // The steadiest layer above the current one: a lower layer should change no more often.
@@ -74,7 +75,8 @@ void run_plan(const PlanFlags& f, const GlobalFlags& g) {
     auto churn = builder::BuildHistory::churn(history, (*it)["description"]);
     (*it)["changed"] = churn.changed;
     (*it)["builds"] = churn.comparisons;
-    if (churn.comparisons == 0 || (*it)["class"] == "meta") continue;
+    if (churn.comparisons == 0 || (*it)["class"] == "meta")
+      continue;
     double rate = static_cast<double>(churn.changed) / churn.comparisons;
     if (rate > steadiest_above + 1e-9) {
       warnings.push_back(fmt::format(
@@ -107,20 +109,22 @@ void run_plan(const PlanFlags& f, const GlobalFlags& g) {
     } else if (compression.find("layer.v1.tar") != std::string::npos) {
       compression = "none";
     }
-    std::string changed = row["builds"].get<int>() == 0
-                              ? "-"
-                              : fmt::format("{}/{}", row["changed"].get<int>(),
-                                            row["builds"].get<int>());
+    std::string changed =
+        row["builds"].get<int>() == 0
+            ? "-"
+            : fmt::format("{}/{}", row["changed"].get<int>(), row["builds"].get<int>());
     fmt::print("{:>3}  {:<12}  {:>6}  {:>10}  {:<11}  {:<6}  {:>7}  {}\n", row["layer"].get<int>(),
                row["class"].get<std::string>(), files, size, compression,
                row["status"].get<std::string>(), changed, row["description"].get<std::string>());
   }
   if (!history.empty()) {
-    fmt::print("\nCHANGED: builds, of the last {} recorded, in which the layer differed from the "
-               "build before.\n",
-               history.size());
+    fmt::print(
+        "\nCHANGED: builds, of the last {} recorded, in which the layer differed from the "
+        "build before.\n",
+        history.size());
   }
-  for (const auto& w : warnings) fmt::print(stderr, "stowage: warning: {}\n", w);
+  for (const auto& w : warnings)
+    fmt::print(stderr, "stowage: warning: {}\n", w);
 }
 
 }  // namespace

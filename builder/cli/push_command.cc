@@ -22,7 +22,8 @@ struct PushFlags {
 
 void run_push(const PushFlags& f, const GlobalFlags& g) {
   auto layout = parse_layout_argument(f.layout);
-  if (layout.tag.empty()) layout.tag = f.tag;
+  if (layout.tag.empty())
+    layout.tag = f.tag;
   auto target = registry::Reference::parse(f.reference);
   registry::Client client(client_options(f.registry));
   registry::PushOptions options;
@@ -44,8 +45,9 @@ void add_push_command(CLI::App& app, GlobalFlags& global) {
   auto* cmd = app.add_subcommand("push", "Push an image from an OCI layout to a registry");
   cmd->add_option("layout", flags->layout, "OCI layout: DIR, or oci:DIR[:TAG]")->required();
   cmd->add_option("reference", flags->reference, "Where to push: REPO[:TAG]")->required();
-  cmd->add_option("--tag", flags->tag, "Ref name of the image in the layout (default: its only "
-                                       "image)");
+  cmd->add_option("--tag", flags->tag,
+                  "Ref name of the image in the layout (default: its only "
+                  "image)");
   cmd->add_option("--chunk-size", flags->chunk_size,
                   "Upload blobs in requests of at most this many bytes (0: one request)")
       ->check(CLI::NonNegativeNumber);

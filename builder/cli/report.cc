@@ -5,9 +5,9 @@
 
 #include <array>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <mutex>
-#include <cstdio>
 
 namespace stowage::cli {
 
@@ -19,17 +19,20 @@ std::string human_bytes(std::int64_t bytes) {
     value /= 1024;
     ++unit;
   }
-  if (unit == 0) return fmt::format("{} B", bytes);
+  if (unit == 0)
+    return fmt::format("{} B", bytes);
   return fmt::format("{:.1f} {}", value, kUnits[unit]);
 }
 
 std::function<void(const std::string&)> progress_printer(bool forced) {
-  if (!forced && isatty(STDERR_FILENO) == 0) return {};
+  if (!forced && isatty(STDERR_FILENO) == 0)
+    return {};
   return [](const std::string& line) { fmt::print(stderr, "stowage: {}\n", line); };
 }
 
 registry::ProgressCallback upload_progress_printer(bool forced) {
-  if (!forced && isatty(STDERR_FILENO) == 0) return {};
+  if (!forced && isatty(STDERR_FILENO) == 0)
+    return {};
   struct State {
     std::mutex mutex;
     std::map<std::string, std::chrono::steady_clock::time_point> last;
@@ -39,7 +42,8 @@ registry::ProgressCallback upload_progress_printer(bool forced) {
     auto now = std::chrono::steady_clock::now();
     std::lock_guard lock(state->mutex);
     auto [it, first] = state->last.try_emplace(blob.str(), now);
-    if (!first && done < total && now - it->second < std::chrono::seconds(2)) return;
+    if (!first && done < total && now - it->second < std::chrono::seconds(2))
+      return;
     it->second = now;
     fmt::print(stderr, "stowage: uploading {} {} / {}\n", blob.str().substr(0, 19),
                human_bytes(done), human_bytes(total));

@@ -30,8 +30,7 @@ struct Fixture {
     BuildHistory current(tmp.path(), tmp / "app/stowage.yaml");
     current.record({now, "", config.str(), {{"code", "code (1 file)", recent.str()}}});
     fs::create_directories(tmp / "layers");
-    stowage::write_file_atomically(tmp / "layers/k.json",
-                                   "{\"digest\":\"" + stale.str() + "\"}");
+    stowage::write_file_atomically(tmp / "layers/k.json", "{\"digest\":\"" + stale.str() + "\"}");
   }
 };
 

@@ -30,7 +30,8 @@ ContentItem dir(const std::string& path, LayerClass cls) {
 
 std::vector<std::string> paths(const PlannedLayer& layer) {
   std::vector<std::string> out;
-  for (const auto& i : layer.items) out.push_back(i.entry.path);
+  for (const auto& i : layer.items)
+    out.push_back(i.entry.path);
   return out;
 }
 
@@ -59,10 +60,10 @@ TEST_CASE("classes are ordered by change rate, big items first with a layer each
 TEST_CASE("a declared directory keeps its attributes wherever it appears as a parent") {
   PlanOptions options;
   options.own_layer_threshold = 100;
-  auto plan = plan_layers({dir("models", LayerClass::model),
-                           file("models/big.bin", 500, LayerClass::model),
-                           file("models/small.txt", 1, LayerClass::model)},
-                          options);
+  auto plan =
+      plan_layers({dir("models", LayerClass::model), file("models/big.bin", 500, LayerClass::model),
+                   file("models/small.txt", 1, LayerClass::model)},
+                  options);
   REQUIRE(plan.size() == 2);
   for (const auto& layer : plan) {
     REQUIRE(layer.items.front().entry.path == "models");
@@ -75,10 +76,10 @@ TEST_CASE("the budget merges the smallest layers of a class first") {
   options.own_layer_threshold = 10;
   options.budget = 4;  // 1 base + 2 content + meta
   options.base_layers = 1;
-  auto plan = plan_layers({file("m/a.bin", 1000, LayerClass::model),
-                           file("m/b.bin", 20, LayerClass::model),
-                           file("m/c.bin", 30, LayerClass::model)},
-                          options);
+  auto plan =
+      plan_layers({file("m/a.bin", 1000, LayerClass::model), file("m/b.bin", 20, LayerClass::model),
+                   file("m/c.bin", 30, LayerClass::model)},
+                  options);
   REQUIRE(plan.size() == 2);
   CHECK(plan[0].bytes == 1000);
   CHECK(plan[1].bytes == 50);
@@ -89,9 +90,9 @@ TEST_CASE("a budget that cannot be met is refused with a hint") {
   PlanOptions options;
   options.budget = 3;
   options.base_layers = 2;
-  CHECK_THROWS_AS(plan_layers({file("a", 1, LayerClass::model), file("b", 1, LayerClass::code)},
-                              options),
-                  stowage::InputError);
+  CHECK_THROWS_AS(
+      plan_layers({file("a", 1, LayerClass::model), file("b", 1, LayerClass::code)}, options),
+      stowage::InputError);
 }
 
 TEST_CASE("forced compression applies to every layer") {
@@ -121,14 +122,15 @@ TEST_CASE("a group (one wheel) is one unit: its own layer when its files total t
       {in_group(file("site/torch/a.so", 70, LayerClass::framework), "torch==2.5.1"),
        in_group(file("site/torch/b.py", 50, LayerClass::framework), "torch==2.5.1"),
        in_group(file("site/six.py", 10, LayerClass::dependencies), "six==1.16.0"),
-       in_group(file("site/six-1.16.0.dist-info/RECORD", 5, LayerClass::dependencies), "six==1.16.0"),
+       in_group(file("site/six-1.16.0.dist-info/RECORD", 5, LayerClass::dependencies),
+                "six==1.16.0"),
        in_group(file("site/numpy/core.so", 60, LayerClass::dependencies), "numpy==2.1.0"),
        file("app/main.py", 500, LayerClass::code)},
       options);
   REQUIRE(plan.size() == 3);
   CHECK(plan[0].description == "framework: torch==2.5.1");
-  CHECK(paths(plan[0]) == std::vector<std::string>{"site", "site/torch", "site/torch/a.so",
-                                                   "site/torch/b.py"});
+  CHECK(paths(plan[0]) ==
+        std::vector<std::string>{"site", "site/torch", "site/torch/a.so", "site/torch/b.py"});
   CHECK(plan[0].bytes == 120);
   CHECK(plan[1].layer_class == LayerClass::dependencies);
   CHECK(plan[1].files == 3);  // six and numpy bundled, neither reaching the threshold alone

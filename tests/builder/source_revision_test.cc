@@ -11,8 +11,10 @@ TEST_CASE("the checked-out commit is read without running git") {
   TempDir tmp;
   RunOptions in_repo;
   in_repo.cwd = tmp.path();
-  in_repo.env = {{"GIT_AUTHOR_NAME", "t"}, {"GIT_AUTHOR_EMAIL", "t@example.invalid"},
-                 {"GIT_COMMITTER_NAME", "t"}, {"GIT_COMMITTER_EMAIL", "t@example.invalid"}};
+  in_repo.env = {{"GIT_AUTHOR_NAME", "t"},
+                 {"GIT_AUTHOR_EMAIL", "t@example.invalid"},
+                 {"GIT_COMMITTER_NAME", "t"},
+                 {"GIT_COMMITTER_EMAIL", "t@example.invalid"}};
   run_ok({"git", "init", "-q", "-b", "main"}, in_repo);
   write_text(tmp / "sub/file.txt", "x");
   run_ok({"git", "add", "."}, in_repo);

@@ -9,7 +9,8 @@ using stowage::SourceLocation;
 TEST_CASE("an error with a location reads file:line:col: what (hint)") {
   InputError e("unknown key \"modle\"", "did you mean \"model\"?",
                SourceLocation{"stowage.yaml", 4, 3});
-  CHECK(std::string(e.what()) == "stowage.yaml:4:3: unknown key \"modle\" (did you mean \"model\"?)");
+  CHECK(std::string(e.what()) ==
+        "stowage.yaml:4:3: unknown key \"modle\" (did you mean \"model\"?)");
   CHECK(e.exit_code() == 2);
   CHECK(e.reason() == "unknown key \"modle\"");
 }

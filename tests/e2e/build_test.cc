@@ -49,7 +49,7 @@ layering:
 }
 
 ProcessResult run_stowage(const std::vector<std::string>& args, const fs::path& cache,
-                      std::map<std::string, std::string> env = {}) {
+                          std::map<std::string, std::string> env = {}) {
   std::vector<std::string> argv{stowage_binary().string()};
   argv.insert(argv.end(), args.begin(), args.end());
   env["STOWAGE_CACHE"] = cache.string();
@@ -76,9 +76,9 @@ std::uint32_t mode_of(const fs::path& p) {
 
 // The unpacked image holds the sources' bytes, modes and links.
 void check_rootfs(const fs::path& rootfs, const fs::path& src) {
-  for (const char* rel : {"models/weights.safetensors", "models/config.json",
-                          "models/tokenizer/vocab.txt", "app/main.py", "app/run.sh",
-                          "app/données-ü.txt"}) {
+  for (const char* rel :
+       {"models/weights.safetensors", "models/config.json", "models/tokenizer/vocab.txt",
+        "app/main.py", "app/run.sh", "app/données-ü.txt"}) {
     INFO(rel);
     CHECK(stowage::read_file(rootfs / rel) == stowage::read_file(src / rel));
   }
@@ -163,9 +163,9 @@ TEST_CASE("SOURCE_DATE_EPOCH sets every timestamp, so it changes the digest") {
   TempDir tmp;
   make_project(tmp / "src");
   auto d1 = build_ok(tmp / "src/stowage.yaml", tmp / "out1", tmp / "cache");
-  auto r = run_stowage({"build", (tmp / "src/stowage.yaml").string(), "--output",
-                    (tmp / "out2").string()},
-                   tmp / "cache", {{"SOURCE_DATE_EPOCH", "1700000000"}});
+  auto r = run_stowage(
+      {"build", (tmp / "src/stowage.yaml").string(), "--output", (tmp / "out2").string()},
+      tmp / "cache", {{"SOURCE_DATE_EPOCH", "1700000000"}});
   REQUIRE(r.exit_code == 0);
   auto d2 = layout_manifest_digest(tmp / "out2", "latest");
   CHECK(d1 != d2);
@@ -229,12 +229,13 @@ struct BadRecipe {
 
 TEST_CASE("bad recipes exit 2 with file:line:col and a hint, and write nothing") {
   const BadRecipe cases[] = {
-      {"unknown key", "name: x\nbase: scratch\nmodle:\n  - {src: m, dst: /m}\n",
-       "stowage.yaml:3:1", "did you mean"},
+      {"unknown key", "name: x\nbase: scratch\nmodle:\n  - {src: m, dst: /m}\n", "stowage.yaml:3:1",
+       "did you mean"},
       {"wrong type", "name: x\nbase: scratch\ncode: 42\n", "stowage.yaml:3:7", "code"},
       {"missing src", "name: x\nbase: scratch\ncode:\n  - {dst: /app}\n", "stowage.yaml:4:5",
        "src"},
-      {"src escaping through ..", "name: x\nbase: scratch\ncode:\n  - {src: ../outside, dst: /app}\n",
+      {"src escaping through ..",
+       "name: x\nbase: scratch\ncode:\n  - {src: ../outside, dst: /app}\n",
        "stowage.yaml:4:", "outside"},
       {"src escaping through a symlink",
        "name: x\nbase: scratch\ncode:\n  - {src: link, dst: /app}\n", "stowage.yaml:4:", "link"},
@@ -249,9 +250,9 @@ TEST_CASE("bad recipes exit 2 with file:line:col and a hint, and write nothing")
       write_text(tmp / "project/m/w.bin", "w");
       fs::create_directory_symlink(tmp / "outside", tmp / "project/link");
       write_text(tmp / "project/stowage.yaml", c.yaml);
-      auto r = run_stowage({"build", (tmp / "project/stowage.yaml").string(), "--output",
-                        (tmp / "out").string()},
-                       tmp / "cache");
+      auto r = run_stowage(
+          {"build", (tmp / "project/stowage.yaml").string(), "--output", (tmp / "out").string()},
+          tmp / "cache");
       INFO("stderr: " << r.err);
       CHECK(r.exit_code == 2);
       CHECK_THAT(r.err, Catch::StartsWith("stowage: error: ") && Catch::Contains(c.location) &&
@@ -265,7 +266,7 @@ TEST_CASE("bad recipes exit 2 with file:line:col and a hint, and write nothing")
 TEST_CASE("a missing recipe is bad input") {
   TempDir tmp;
   auto r = run_stowage({"build", (tmp / "nope.yaml").string(), "--output", (tmp / "out").string()},
-                   tmp / "cache");
+                       tmp / "cache");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("nope.yaml"));
   CHECK_FALSE(fs::exists(tmp / "out"));
@@ -297,7 +298,8 @@ user: "1000:1001"
                        (tmp / "dir" / layer["digest"].get<std::string>().substr(7)).string()});
   }
   INFO(listing);
-  CHECK_THAT(listing, Catch::Matches(R"((.|\n)*1000/1001 +6 1970-01-01 00:00 srv/app/main\.py(.|\n)*)"));
+  CHECK_THAT(listing,
+             Catch::Matches(R"((.|\n)*1000/1001 +6 1970-01-01 00:00 srv/app/main\.py(.|\n)*)"));
   CHECK_THAT(listing, Catch::Matches(R"((.|\n)*1000/1001 +0 1970-01-01 00:00 srv/app/(.|\n)*)"));
   CHECK_THAT(listing, Catch::Matches(R"((.|\n)*0/0 +0 1970-01-01 00:00 srv/\n(.|\n)*)"));
   CHECK_THAT(listing, Catch::Matches(R"((.|\n)*0/0 +0 1970-01-01 00:00 etc/stowage/\n(.|\n)*)"));

@@ -21,15 +21,16 @@ nlohmann::json skopeo_config(const fs::path& layout, const std::string& tag) {
 }
 
 fs::path umoci_unpack(const fs::path& layout, const std::string& tag, const fs::path& bundle) {
-  run_ok({"umoci", "unpack", "--rootless", "--image", layout.string() + ":" + tag,
-          bundle.string()});
+  run_ok(
+      {"umoci", "unpack", "--rootless", "--image", layout.string() + ":" + tag, bundle.string()});
   return bundle / "rootfs";
 }
 
 std::string layout_manifest_digest(const fs::path& layout, const std::string& tag) {
   auto index = nlohmann::json::parse(read_file(layout / "index.json"));
   for (const auto& m : index["manifests"]) {
-    if (m["annotations"]["org.opencontainers.image.ref.name"] == tag) return m["digest"];
+    if (m["annotations"]["org.opencontainers.image.ref.name"] == tag)
+      return m["digest"];
   }
   return {};
 }
@@ -37,7 +38,8 @@ std::string layout_manifest_digest(const fs::path& layout, const std::string& ta
 bool all_blobs_intact(const fs::path& dir, std::string* first_bad) {
   for (const auto& e : fs::directory_iterator(dir / "blobs" / "sha256")) {
     std::string name = e.path().filename().string();
-    if (is_temporary_name(name)) continue;  // not a blob; see the kill test
+    if (is_temporary_name(name))
+      continue;  // not a blob; see the kill test
     layers::Sha256 hash;
     UniqueFd fd = open_for_reading(e.path());
     std::vector<std::byte> buf(1 << 20);
@@ -46,7 +48,8 @@ bool all_blobs_intact(const fs::path& dir, std::string* first_bad) {
     }
     std::string actual{hash.finish().hex()};
     if (actual != name) {
-      if (first_bad != nullptr) *first_bad = name;
+      if (first_bad != nullptr)
+        *first_bad = name;
       return false;
     }
   }

@@ -31,7 +31,8 @@ std::string stowage_ok(std::vector<std::string> args, const fs::path& cache) {
 
 std::string last_line(const std::string& text) {
   std::string t = text;
-  while (!t.empty() && t.back() == '\n') t.pop_back();
+  while (!t.empty() && t.back() == '\n')
+    t.pop_back();
   auto nl = t.rfind('\n');
   return nl == std::string::npos ? t : t.substr(nl + 1);
 }
@@ -51,9 +52,9 @@ code:
 env: {PATH: /usr/bin:/bin, LANG: C.UTF-8}
 layering: {own_layer_threshold: 1Mi}
 )");
-  stowage_ok({"build", (tmp / "base/stowage.yaml").string(), "--output",
-              (tmp / "base-layout").string()},
-             tmp / "base-cache");
+  stowage_ok(
+      {"build", (tmp / "base/stowage.yaml").string(), "--output", (tmp / "base-layout").string()},
+      tmp / "base-cache");
   stowage_ok({"push", "oci:" + (tmp / "base-layout").string() + ":latest", ref,
               "--insecure-registry", registry.host()},
              tmp / "base-cache");
@@ -88,17 +89,18 @@ TEST_CASE("build --push mounts a registry base's layers and never downloads them
 
   std::string target = registry.host() + "/team/app:1";
   auto cache = tmp / "app-cache";
-  auto out = json::parse(stowage_ok({"build", (tmp / "app/stowage.yaml").string(), "--push",
-                                     target, "--insecure-registry", registry.host(),
-                                     "--manifests", (tmp / "k8s").string(), "--json"},
-                                    cache));
+  auto out = json::parse(stowage_ok(
+      {"build", (tmp / "app/stowage.yaml").string(), "--push", target, "--insecure-registry",
+       registry.host(), "--manifests", (tmp / "k8s").string(), "--json"},
+      cache));
 
   // Base layers: mounted from org/base, and not one byte of them is in the local cache.
   REQUIRE(out.contains("push"));
   int mounted = 0;
   for (const auto& blob : out["push"]["blobs"]) {
     bool is_base = false;
-    for (const auto& l : base_manifest["layers"]) is_base |= l["digest"] == blob["digest"];
+    for (const auto& l : base_manifest["layers"])
+      is_base |= l["digest"] == blob["digest"];
     if (is_base) {
       CHECK(blob["outcome"] == "mounted");
       CHECK_FALSE(fs::exists(cache / "blobs/sha256" / blob["digest"].get<std::string>().substr(7)));
@@ -112,7 +114,8 @@ TEST_CASE("build --push mounts a registry base's layers and never downloads them
   std::string pinned = out["push"]["reference"];
   auto remote = skopeo_remote(target, "--raw");
   CHECK(remote["layers"][0]["digest"] == base_manifest["layers"][0]["digest"]);
-  auto inspected = json::parse(run_ok({"skopeo", "inspect", "--tls-verify=false", "docker://" + target}));
+  auto inspected =
+      json::parse(run_ok({"skopeo", "inspect", "--tls-verify=false", "docker://" + target}));
   CHECK(pinned == target + "@" + inspected["Digest"].get<std::string>());
   auto config = skopeo_remote(target, "--config");
   CHECK(config["config"]["User"] == "1000");
@@ -138,20 +141,19 @@ TEST_CASE("build --push prints the pinned reference as the last line of stdout")
   push_base(tmp, registry, base_ref);
   write_app(tmp / "app", base_ref);
   std::string target = registry.host() + "/team/app:2";
-  auto out = stowage_ok({"build", (tmp / "app/stowage.yaml").string(), "--push", target,
-                         "--insecure-registry", registry.host(), "--manifests",
-                         (tmp / "k8s").string()},
-                        tmp / "cache");
+  auto out =
+      stowage_ok({"build", (tmp / "app/stowage.yaml").string(), "--push", target,
+                  "--insecure-registry", registry.host(), "--manifests", (tmp / "k8s").string()},
+                 tmp / "cache");
   auto digest = skopeo_remote(target, "--no-tags")["Digest"].get<std::string>();
   CHECK(last_line(out) == target + "@" + digest);
 
   // inspect and manifests speak of the same image.
-  auto inspect = json::parse(stowage_ok({"inspect", target, "--insecure-registry",
-                                         registry.host(), "--json"},
-                                        tmp / "cache"));
+  auto inspect = json::parse(stowage_ok(
+      {"inspect", target, "--insecure-registry", registry.host(), "--json"}, tmp / "cache"));
   CHECK(inspect["digest"] == digest);
-  stowage_ok({"manifests", (tmp / "app/stowage.yaml").string(), "--image", last_line(out),
-              "--out", (tmp / "k8s-again").string()},
+  stowage_ok({"manifests", (tmp / "app/stowage.yaml").string(), "--image", last_line(out), "--out",
+              (tmp / "k8s-again").string()},
              tmp / "cache");
   CHECK(stowage::read_file(tmp / "k8s-again/deployment.yaml") ==
         stowage::read_file(tmp / "k8s/deployment.yaml"));
@@ -183,8 +185,8 @@ TEST_CASE("a layout built on a registry base holds the base's layers, fetched on
   int gets = layer_gets();
   CHECK(gets == static_cast<int>(base_manifest["layers"].size()));
   // A second build of the same recipe needs no base layer again (only the small config).
-  stowage_ok({"build", (tmp / "app/stowage.yaml").string(), "--output",
-              (tmp / "layout2").string(), "--insecure-registry", registry.host()},
+  stowage_ok({"build", (tmp / "app/stowage.yaml").string(), "--output", (tmp / "layout2").string(),
+              "--insecure-registry", registry.host()},
              tmp / "cache");
   CHECK(layer_gets() == gets);
 }
@@ -196,9 +198,9 @@ TEST_CASE("push targets and --manifests without --push are refused as bad input"
                        tmp / "cache");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("Bad Ref!"));
-  r = stowage_cli({"build", (tmp / "app/stowage.yaml").string(), "--manifests",
-                   (tmp / "k8s").string()},
-                  tmp / "cache");
+  r = stowage_cli(
+      {"build", (tmp / "app/stowage.yaml").string(), "--manifests", (tmp / "k8s").string()},
+      tmp / "cache");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("--manifests needs --push"));
   CHECK_FALSE(fs::exists(tmp / "k8s"));

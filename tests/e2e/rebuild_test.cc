@@ -21,7 +21,8 @@ void make_project(const fs::path& dir) {
   write_random(dir / "models/b.safetensors", 3 << 20, 2);
   write_text(dir / "models/config.json", "{\"layers\": 2}\n");
   for (int i = 0; i < 20; ++i) {
-    write_text(dir / ("app/module" + std::to_string(i) + ".py"), "VALUE = " + std::to_string(i) + "\n");
+    write_text(dir / ("app/module" + std::to_string(i) + ".py"),
+               "VALUE = " + std::to_string(i) + "\n");
   }
   write_text(dir / "stowage.yaml", R"(name: rebuild
 base: scratch
@@ -39,9 +40,9 @@ layering:
 json build_json(const fs::path& recipe, const fs::path& out, const fs::path& cache) {
   RunOptions options;
   options.env = {{"STOWAGE_CACHE", cache.string()}};
-  std::string stdout_text = run_ok({stowage_binary().string(), "build", recipe.string(),
-                                    "--output", out.string(), "--json"},
-                                   options);
+  std::string stdout_text = run_ok(
+      {stowage_binary().string(), "build", recipe.string(), "--output", out.string(), "--json"},
+      options);
   return json::parse(stdout_text);
 }
 
@@ -55,14 +56,16 @@ std::set<std::string> blob_names(const fs::path& layout) {
 
 std::vector<std::string> layer_digests(const json& result) {
   std::vector<std::string> out;
-  for (const auto& l : result["layers"]) out.push_back(l["digest"]);
+  for (const auto& l : result["layers"])
+    out.push_back(l["digest"]);
   return out;
 }
 
 std::size_t count_different(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   REQUIRE(a.size() == b.size());
   std::size_t n = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) n += a[i] != b[i] ? 1 : 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    n += a[i] != b[i] ? 1 : 0;
   return n;
 }
 
@@ -83,7 +86,8 @@ TEST_CASE("a one-line code change writes exactly one new layer blob") {
 
   std::vector<std::string> added;
   for (const auto& name : after) {
-    if (before.count(name) == 0) added.push_back(name);
+    if (before.count(name) == 0)
+      added.push_back(name);
   }
   // The code layer, the config and the manifest; the meta layer did not change.
   CHECK(added.size() == 3);

@@ -27,23 +27,27 @@ std::vector<std::string> make_env(const std::map<std::string, std::string>& extr
   for (char** e = environ; *e != nullptr; ++e) {
     std::string entry(*e);
     auto eq = entry.find('=');
-    if (eq != std::string::npos && extra.count(entry.substr(0, eq)) != 0) continue;
+    if (eq != std::string::npos && extra.count(entry.substr(0, eq)) != 0)
+      continue;
     env.push_back(entry);
   }
-  for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
+  for (const auto& [k, v] : extra)
+    env.push_back(k + "=" + v);
   return env;
 }
 
 std::vector<char*> c_strings(std::vector<std::string>& v) {
   std::vector<char*> out;
-  for (auto& s : v) out.push_back(s.data());
+  for (auto& s : v)
+    out.push_back(s.data());
   out.push_back(nullptr);
   return out;
 }
 
 // In the child: chdir, then exec; never returns.
 [[noreturn]] void exec_child(std::vector<std::string> argv, const RunOptions& options) {
-  if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(126);
+  if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0)
+    _exit(126);
   auto env = make_env(options.env);
   auto cargv = c_strings(argv);
   auto cenv = c_strings(env);
@@ -53,7 +57,8 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
 
 std::string describe(const std::vector<std::string>& argv) {
   std::string s;
-  for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
+  for (const auto& a : argv)
+    s += (s.empty() ? "" : " ") + a;
   return s;
 }
 
@@ -65,7 +70,8 @@ ProcessResult run(const std::vector<std::string>& argv, const RunOptions& option
     throw std::runtime_error("pipe failed");
   }
   pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid < 0)
+    throw std::runtime_error("fork failed");
   if (pid == 0) {
     dup2(in[0], 0);
     dup2(out[1], 1);
@@ -80,14 +86,18 @@ ProcessResult run(const std::vector<std::string>& argv, const RunOptions& option
 
   ProcessResult result;
   std::string_view to_write = options.stdin_data;
-  if (to_write.empty()) in_w = UniqueFd();
+  if (to_write.empty())
+    in_w = UniqueFd();
   auto deadline = std::chrono::steady_clock::now() + options.timeout;
   bool timed_out = false;
   while (out_r || err_r) {
     std::vector<pollfd> fds;
-    if (out_r) fds.push_back({out_r.get(), POLLIN, 0});
-    if (err_r) fds.push_back({err_r.get(), POLLIN, 0});
-    if (in_w) fds.push_back({in_w.get(), POLLOUT, 0});
+    if (out_r)
+      fds.push_back({out_r.get(), POLLIN, 0});
+    if (err_r)
+      fds.push_back({err_r.get(), POLLIN, 0});
+    if (in_w)
+      fds.push_back({in_w.get(), POLLOUT, 0});
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
@@ -96,15 +106,19 @@ ProcessResult run(const std::vector<std::string>& argv, const RunOptions& option
       break;
     }
     if (poll(fds.data(), fds.size(), static_cast<int>(std::min<long>(left.count(), 1000))) < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       throw std::runtime_error("poll failed");
     }
     for (const auto& p : fds) {
-      if (p.revents == 0) continue;
+      if (p.revents == 0)
+        continue;
       if (in_w && p.fd == in_w.get()) {
         ssize_t n = write(p.fd, to_write.data(), to_write.size());
-        if (n > 0) to_write.remove_prefix(static_cast<std::size_t>(n));
-        if (n < 0 || to_write.empty()) in_w = UniqueFd();
+        if (n > 0)
+          to_write.remove_prefix(static_cast<std::size_t>(n));
+        if (n < 0 || to_write.empty())
+          in_w = UniqueFd();
         continue;
       }
       char buf[65536];
@@ -122,7 +136,8 @@ ProcessResult run(const std::vector<std::string>& argv, const RunOptions& option
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  if (timed_out) result.err += "\n[test harness: killed after timeout]";
+  if (timed_out)
+    result.err += "\n[test harness: killed after timeout]";
   return result;
 }
 
@@ -139,12 +154,14 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
                                      const std::filesystem::path& log_file,
                                      const RunOptions& options) {
   pid_ = fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ < 0)
+    throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     setpgid(0, 0);
     int log = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     int devnull = open("/dev/null", O_RDONLY);
-    if (log < 0 || devnull < 0) _exit(126);
+    if (log < 0 || devnull < 0)
+      _exit(126);
     dup2(devnull, 0);
     dup2(log, 1);
     dup2(log, 2);
@@ -153,18 +170,22 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
 }
 
 BackgroundProcess::~BackgroundProcess() {
-  if (!exited_) stop(SIGTERM);
+  if (!exited_)
+    stop(SIGTERM);
 }
 
 bool BackgroundProcess::running() const {
-  if (exited_) return false;
+  if (exited_)
+    return false;
   int status = 0;
-  if (waitpid(pid_, &status, WNOHANG) == pid_) exited_ = true;
+  if (waitpid(pid_, &status, WNOHANG) == pid_)
+    exited_ = true;
   return !exited_;
 }
 
 void BackgroundProcess::stop(int sig) {
-  if (exited_) return;
+  if (exited_)
+    return;
   kill(pid_, sig);
   for (int i = 0; i < 100; ++i) {
     int status = 0;
@@ -202,13 +223,18 @@ bool wait_for_port(int port, std::chrono::milliseconds timeout) {
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     addr.sin_port = htons(static_cast<uint16_t>(port));
-    if (connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return true;
+    if (connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
+      return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
 }
 
-std::filesystem::path stowage_binary() { return STOWAGE_BINARY; }
-std::filesystem::path source_dir() { return STOWAGE_SOURCE_DIR; }
+std::filesystem::path stowage_binary() {
+  return STOWAGE_BINARY;
+}
+std::filesystem::path source_dir() {
+  return STOWAGE_SOURCE_DIR;
+}
 
 }  // namespace stowage::testing

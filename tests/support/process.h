@@ -18,8 +18,8 @@ struct ProcessResult {
 };
 
 struct RunOptions {
-  std::filesystem::path cwd;                  // empty = inherit
-  std::map<std::string, std::string> env;     // added to (or replacing in) the environment
+  std::filesystem::path cwd;               // empty = inherit
+  std::map<std::string, std::string> env;  // added to (or replacing in) the environment
   std::string stdin_data;
   std::chrono::seconds timeout{600};
 };
