@@ -24,8 +24,10 @@
 #include "layers/layer_writer.h"
 #include "layers/media_type.h"
 #include "layers/oci_layout.h"
+#include "registry/background_push.h"
 #include "registry/blob_source.h"
 #include "registry/pull.h"
+#include "registry/stream_upload.h"
 
 namespace stowage::builder {
 namespace fs = std::filesystem;
@@ -137,8 +139,8 @@ PlannedLayer meta_layer(std::string info, layers::Compression compression) {
 
 layers::LayerResult write_layer(const layers::BlobStore& blobs, const PlannedLayer& layer,
                                 const layers::CompressionOptions& compression,
-                                const layers::TarOptions& tar) {
-  layers::LayerWriter writer(blobs, compression, tar);
+                                const layers::TarOptions& tar, layers::ByteSink* tap = nullptr) {
+  layers::LayerWriter writer(blobs, compression, tar, tap);
   for (const auto& item : layer.items)
     writer.add(item.entry);
   return writer.finish();
@@ -311,18 +313,83 @@ BuildResult build(const BuildOptions& options) {
                    [&](std::size_t a, std::size_t b) { return plan[a].bytes > plan[b].bytes; });
   // zstd's own workers share the cores with the layer builders.
   int zstd_threads = std::max(1, threads / std::max<int>(1, static_cast<int>(todo.size())));
+
+  // When pushing, every layer goes to the registry as soon as its blob exists, so uploads
+  // overlap the building of the layers after it (docs/performance.md).
+  std::optional<registry::Reference> push_target;
+  std::vector<std::shared_ptr<registry::BlobSource>> push_sources;
+  std::optional<registry::BackgroundPush> background;
+  if (!options.push.empty()) {
+    push_target = registry::Reference::parse(options.push);
+    push_sources.push_back(std::make_shared<registry::LocalBlobSource>(cache.blobs));
+    if (prepared.base.remote) {
+      push_sources.push_back(
+          std::make_shared<registry::RegistryBlobSource>(client, *prepared.base.remote));
+    }
+    background.emplace(client, *push_target, push_sources, options.push_options);
+    for (const auto& l : prepared.base.layers)
+      background->add(l);
+    for (const auto& r : results) {
+      if (r)
+        background->add(r->descriptor);
+    }
+  }
+  // Big layers even stream while they are built, when the registry cannot hold them yet: the
+  // repository is new, so there is no HEAD to skip them by. Not with --chunk-size: a streamed
+  // PATCH has no size limit.
+  const bool stream_big_layers = background && options.push_options.chunk_size == 0 &&
+                                 registry::repository_is_new(client, *push_target);
+  constexpr std::int64_t kStreamedLayerBytes = 64 << 20;
+
+  auto streams = [&](std::size_t i) {
+    return stream_big_layers && plan[i].bytes >= kStreamedLayerBytes;
+  };
+
   std::mutex say_mutex;
-  build_parallel(todo, threads, [&](std::size_t i) {
+  auto build_layer = [&](std::size_t i) {
     {
       std::lock_guard lock(say_mutex);
       say("building layer " + std::to_string(prepared.base.layers.size() + i + 1) + ": " +
           plan[i].description);
     }
     auto compression = compression_for(plan[i].compression, zstd_threads);
-    results[i] = write_layer(cache.blobs, plan[i], compression, tar);
+    std::optional<registry::StreamingUpload> stream;
+    if (streams(i))
+      stream.emplace(client, *push_target);
+    results[i] = write_layer(cache.blobs, plan[i], compression, tar, stream ? &*stream : nullptr);
     if (i < prepared.cache_keys.size())
       cache.layers.remember(prepared.cache_keys[i], *results[i]);
-  });
+    if (background) {
+      std::optional<registry::BlobReport> streamed;
+      if (stream)
+        streamed = stream->commit(results[i]->descriptor);
+      if (streamed) {
+        background->add_pushed(*streamed);
+      } else {
+        background->add(results[i]->descriptor);
+      }
+    }
+  };
+  // A streamed layer waits on the registry most of the time, so it gets a thread of its own
+  // (up to the push parallelism) instead of holding one of the CPU-bound builders: compressing
+  // the other layers goes on meanwhile.
+  std::vector<std::size_t> streamed;
+  std::vector<std::size_t> pooled;
+  for (std::size_t i : todo)
+    (streams(i) ? streamed : pooled).push_back(i);
+  std::exception_ptr streamed_failure;
+  {
+    std::jthread streaming([&] {
+      try {
+        build_parallel(streamed, std::max(1, options.push_options.parallelism), build_layer);
+      } catch (...) {
+        streamed_failure = std::current_exception();
+      }
+    });
+    build_parallel(pooled, threads, build_layer);
+  }
+  if (streamed_failure)
+    std::rethrow_exception(streamed_failure);
 
   BuildResult result;
   layers::ImageConfig config = prepared.base.config;
@@ -443,17 +510,12 @@ BuildResult build(const BuildOptions& options) {
     result.layout = options.output;
   }
 
-  if (!options.push.empty()) {
-    auto target = registry::Reference::parse(options.push);
-    say("pushing " + target.str());
-    std::vector<std::shared_ptr<registry::BlobSource>> sources{
-        std::make_shared<registry::LocalBlobSource>(cache.blobs)};
-    if (prepared.base.remote) {
-      sources.push_back(
-          std::make_shared<registry::RegistryBlobSource>(client, *prepared.base.remote));
-    }
-    result.push = registry::push_image(client, target, {result.manifest_json, result.config_json},
-                                       sources, options.push_options);
+  if (background) {
+    say("pushing " + push_target->str());
+    auto pushed_ahead = background->finish();
+    result.push =
+        registry::push_image(client, *push_target, {result.manifest_json, result.config_json},
+                             push_sources, options.push_options, pushed_ahead);
     if (!options.manifests.empty()) {
       ManifestRequest request;
       request.image = result.push->reference.str();

@@ -37,25 +37,45 @@ class HashingTee final : public ByteSink {
   std::optional<Digest> digest_;
 };
 
-// The part of the pipeline after the tar stream: [diffID hash → compressor →] blob writer.
-// Without compression the tar bytes are the blob bytes, so the blob writer's own hash is both
-// the digest and the diffID: the same bytes are never hashed twice.
+// Copies the blob's bytes to a tap on their way into the blob writer.
+class TapTee final : public ByteSink {
+ public:
+  TapTee(ByteSink& tap, ByteSink& out) : tap_(tap), out_(out) {}
+  void write(std::span<const std::byte> data) override {
+    tap_.write(data);
+    out_.write(data);
+  }
+  void finish() override {
+    tap_.finish();
+    out_.finish();
+  }
+
+ private:
+  ByteSink& tap_;
+  ByteSink& out_;
+};
+
+// The part of the pipeline after the tar stream: [diffID hash → compressor →] [tap →] blob
+// writer. Without compression the tar bytes are the blob bytes, so the blob writer's own hash
+// is both the digest and the diffID: the same bytes are never hashed twice.
 class LayerSink {
  public:
-  LayerSink(const BlobStore& store, const CompressionOptions& compression)
+  LayerSink(const BlobStore& store, const CompressionOptions& compression, ByteSink* tap = nullptr)
       : algorithm_(compression.algorithm), blob_(store.begin_write()) {
+    ByteSink* out = blob_.get();
+    if (tap != nullptr) {
+      tap_tee_ = std::make_unique<TapTee>(*tap, *blob_);
+      out = tap_tee_.get();
+    }
     if (algorithm_ != Compression::none) {
-      compressor_ = make_compressor(compression, *blob_);
+      compressor_ = make_compressor(compression, *out);
       tee_ = std::make_unique<HashingTee>(*compressor_);
     }
+    input_ = tee_ ? static_cast<ByteSink*>(tee_.get()) : out;
   }
 
   // Where the uncompressed tar stream goes.
-  ByteSink& input() {
-    if (tee_)
-      return *tee_;
-    return *blob_;
-  }
+  ByteSink& input() { return *input_; }
 
   // Call once input().finish() has run (it cascades down to the blob writer's commit).
   LayerResult result() const {
@@ -71,8 +91,10 @@ class LayerSink {
  private:
   Compression algorithm_;
   std::unique_ptr<BlobStore::Writer> blob_;
+  std::unique_ptr<TapTee> tap_tee_;
   std::unique_ptr<ByteSink> compressor_;
   std::unique_ptr<HashingTee> tee_;
+  ByteSink* input_ = nullptr;
 };
 
 // Refuses what is obviously not an uncompressed tar, before anything is stored.
@@ -121,13 +143,14 @@ struct LayerWriter::Impl {
   TarWriter tar;
   bool finished = false;
 
-  Impl(const BlobStore& store, const CompressionOptions& compression, TarOptions options)
-      : sink(store, compression), tar(sink.input(), options) {}
+  Impl(const BlobStore& store, const CompressionOptions& compression, TarOptions options,
+       ByteSink* tap)
+      : sink(store, compression, tap), tar(sink.input(), options) {}
 };
 
 LayerWriter::LayerWriter(const BlobStore& store, const CompressionOptions& compression,
-                         TarOptions tar)
-    : impl_(std::make_unique<Impl>(store, compression, tar)) {}
+                         TarOptions tar, ByteSink* tap)
+    : impl_(std::make_unique<Impl>(store, compression, tar, tap)) {}
 
 LayerWriter::~LayerWriter() = default;
 

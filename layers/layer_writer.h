@@ -22,7 +22,11 @@ struct LayerResult {
 
 class LayerWriter {
  public:
-  LayerWriter(const BlobStore& store, const CompressionOptions& compression, TarOptions tar);
+  // `tap`, when given, receives a copy of the blob's bytes as they are written (e.g. to upload
+  // the blob while it is built), and its finish() when the last byte was written, just before
+  // the blob is committed. The caller owns it; it must outlive the writer.
+  LayerWriter(const BlobStore& store, const CompressionOptions& compression, TarOptions tar,
+              ByteSink* tap = nullptr);
   ~LayerWriter();
   LayerWriter(const LayerWriter&) = delete;
   LayerWriter& operator=(const LayerWriter&) = delete;

@@ -92,6 +92,55 @@ MountResult try_mount(transport::RegistryTransport& t, const Reference& target,
   return {};
 }
 
+void put_manifest(transport::RegistryTransport& t, const Reference& target,
+                  const std::string& identifier, const std::string& raw,
+                  const std::string& media_type, const layers::Digest& digest) {
+  Request req;
+  req.method = "PUT";
+  req.url = "/v2/" + target.repository() + "/manifests/" + identifier;
+  req.headers.emplace_back("Content-Type", media_type);
+  req.body_size = static_cast<std::int64_t>(raw.size());
+  req.body = [&raw] { return std::make_unique<transport::StringReader>(raw); };
+  Response r = t.send(req, {transport::push_scope(target.repository())});
+  if (r.status != 201 && r.status != 200) {
+    throw transport::registry_error(r,
+                                    "pushing the manifest of " + target.name() + ":" + identifier);
+  }
+  std::string served = r.header("Docker-Content-Digest");
+  if (layers::Digest::valid(served) && layers::Digest::parse(served) != digest) {
+    throw Error("the registry stored the manifest of " + target.name() + " under digest " + served +
+                    " instead of " + digest.str(),
+                "the registry rewrote the manifest; stowage cannot pin the image");
+  }
+}
+
+// Where a manifest goes: the target's digest when it names one (and it must be this manifest's),
+// else its tag.
+std::string put_identifier(const Reference& target, const layers::Digest& digest) {
+  if (target.digest()) {
+    if (*target.digest() != digest) {
+      throw InputError("cannot push to " + target.str() + ": the image's digest is " + digest.str(),
+                       "push to a tag, or drop the @sha256:… part");
+    }
+    return digest.str();
+  }
+  return target.tag();
+}
+
+}  // namespace
+
+std::string_view outcome_name(BlobOutcome outcome) {
+  switch (outcome) {
+    case BlobOutcome::uploaded:
+      return "uploaded";
+    case BlobOutcome::present:
+      return "present";
+    case BlobOutcome::mounted:
+      return "mounted";
+  }
+  return "unknown";
+}
+
 BlobReport push_blob(Client& client, const Reference& target, const layers::Descriptor& blob,
                      const std::vector<std::shared_ptr<BlobSource>>& sources,
                      const PushOptions& options) {
@@ -147,55 +196,6 @@ BlobReport push_blob(Client& client, const Reference& target, const layers::Desc
       "rebuild the image, or check that its base image is still available");
 }
 
-void put_manifest(transport::RegistryTransport& t, const Reference& target,
-                  const std::string& identifier, const std::string& raw,
-                  const std::string& media_type, const layers::Digest& digest) {
-  Request req;
-  req.method = "PUT";
-  req.url = "/v2/" + target.repository() + "/manifests/" + identifier;
-  req.headers.emplace_back("Content-Type", media_type);
-  req.body_size = static_cast<std::int64_t>(raw.size());
-  req.body = [&raw] { return std::make_unique<transport::StringReader>(raw); };
-  Response r = t.send(req, {transport::push_scope(target.repository())});
-  if (r.status != 201 && r.status != 200) {
-    throw transport::registry_error(r,
-                                    "pushing the manifest of " + target.name() + ":" + identifier);
-  }
-  std::string served = r.header("Docker-Content-Digest");
-  if (layers::Digest::valid(served) && layers::Digest::parse(served) != digest) {
-    throw Error("the registry stored the manifest of " + target.name() + " under digest " + served +
-                    " instead of " + digest.str(),
-                "the registry rewrote the manifest; stowage cannot pin the image");
-  }
-}
-
-// Where a manifest goes: the target's digest when it names one (and it must be this manifest's),
-// else its tag.
-std::string put_identifier(const Reference& target, const layers::Digest& digest) {
-  if (target.digest()) {
-    if (*target.digest() != digest) {
-      throw InputError("cannot push to " + target.str() + ": the image's digest is " + digest.str(),
-                       "push to a tag, or drop the @sha256:… part");
-    }
-    return digest.str();
-  }
-  return target.tag();
-}
-
-}  // namespace
-
-std::string_view outcome_name(BlobOutcome outcome) {
-  switch (outcome) {
-    case BlobOutcome::uploaded:
-      return "uploaded";
-    case BlobOutcome::present:
-      return "present";
-    case BlobOutcome::mounted:
-      return "mounted";
-  }
-  return "unknown";
-}
-
 std::int64_t PushReport::bytes_uploaded() const {
   std::int64_t total = 0;
   for (const auto& b : blobs)
@@ -225,7 +225,7 @@ std::string to_json(const PushReport& report) {
 
 PushReport push_image(Client& client, const Reference& target, const ImageToPush& image,
                       const std::vector<std::shared_ptr<BlobSource>>& sources,
-                      const PushOptions& options) {
+                      const PushOptions& options, const std::vector<BlobReport>& pushed_ahead) {
   std::string media_type = layers::media_type_of(image.raw_manifest);
   if (!mt::is_manifest(media_type)) {
     throw InputError("cannot push to " + target.str() + ": the manifest's media type is \"" +
@@ -249,25 +249,36 @@ PushReport push_image(Client& client, const Reference& target, const ImageToPush
       blobs.push_back(layer);
   }
 
+  // What was pushed ahead is reported as it happened; every other blob starts as present.
+  auto ahead = [&](const layers::Descriptor& b) -> const BlobReport* {
+    for (const auto& r : pushed_ahead) {
+      if (r.blob.digest == b.digest)
+        return &r;
+    }
+    return nullptr;
+  };
+  for (const auto& b : blobs) {
+    const BlobReport* r = ahead(b);
+    report.blobs.push_back(r ? *r : BlobReport{b, BlobOutcome::present, 0, {}});
+  }
   if (remote_manifest_digest(t, target, identifier) == digest) {
-    report.manifest_present = true;
-    for (const auto& b : blobs)
-      report.blobs.push_back({b, BlobOutcome::present, 0, {}});
+    report.manifest_present = pushed_ahead.empty();
     return report;
   }
   if (identifier == digest.str() || !remote_manifest_digest(t, target, digest.str())) {
     auto all_sources = sources;
     all_sources.insert(all_sources.begin(), std::make_shared<MemoryBlobSource>(
                                                 image.raw_config, manifest.config.digest));
-    report.blobs.resize(blobs.size(), {blobs[0], BlobOutcome::present, 0, {}});
-    run_parallel(blobs.size(), options.parallelism, [&](std::size_t i) {
-      report.blobs[i] = push_blob(client, target, blobs[i], all_sources, options);
+    std::vector<std::size_t> todo;
+    for (std::size_t i = 0; i < blobs.size(); ++i) {
+      if (!ahead(blobs[i]))
+        todo.push_back(i);
+    }
+    run_parallel(todo.size(), options.parallelism, [&](std::size_t k) {
+      report.blobs[todo[k]] = push_blob(client, target, blobs[todo[k]], all_sources, options);
     });
-  } else {
-    // The image is there by digest; only the tag is new.
-    for (const auto& b : blobs)
-      report.blobs.push_back({b, BlobOutcome::present, 0, {}});
   }
+  // Otherwise the image is there by digest; only the tag is new.
   put_manifest(t, target, identifier, image.raw_manifest, media_type, digest);
   return report;
 }

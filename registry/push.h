@@ -72,13 +72,23 @@ struct ImageToPush {
 // Pushes `image` to `target` (its tag; a digest-only target pushes by digest), taking each
 // blob from the first of `sources` that has it, local sources before registry sources (the
 // config comes from `raw_config`). Registry sources on the target's registry are also tried
-// for a cross-repository mount before any upload. Throws
+// for a cross-repository mount before any upload. Blobs in `pushed_ahead` (push_blob's reports,
+// e.g. from a BackgroundPush that ran during the build) are not looked at again; their reports
+// are kept. Throws
 // InputError when the manifest is not an image manifest or the config does not match its
 // descriptor, and Error when a blob is in no source or the registry refuses; in every failure
 // case the manifest is not pushed, so the tag keeps pointing at what it pointed at before.
 PushReport push_image(Client& client, const Reference& target, const ImageToPush& image,
                       const std::vector<std::shared_ptr<BlobSource>>& sources,
-                      const PushOptions& options = {});
+                      const PushOptions& options = {},
+                      const std::vector<BlobReport>& pushed_ahead = {});
+
+// Step 2 of push_image for one blob, without the manifest: HEAD, cross-repository mount from a
+// registry source on the target's registry, else upload from the first source that has it.
+// Throws Error when the blob is in no source or the registry refuses it.
+BlobReport push_blob(Client& client, const Reference& target, const layers::Descriptor& blob,
+                     const std::vector<std::shared_ptr<BlobSource>>& sources,
+                     const PushOptions& options = {});
 
 // Pushes an index (or Docker manifest list) to `target`, after the manifests it lists were
 // pushed (push_image to target.with_digest(manifest digest)). Returns `target` pinned to the

@@ -104,8 +104,9 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
   try {
     std::size_t n = t->reader->read(std::span(reinterpret_cast<std::byte*>(buffer), size * count));
     t->response.bytes_sent += static_cast<std::int64_t>(n);
-    if (t->response.bytes_sent > t->request.body_size ||
-        (n == 0 && t->response.bytes_sent != t->request.body_size)) {
+    if (t->request.body_size != Request::kUnknownSize &&
+        (t->response.bytes_sent > t->request.body_size ||
+         (n == 0 && t->response.bytes_sent != t->request.body_size))) {
       throw Error("the request body for " + without_query(t->request.url) + " had " +
                   std::to_string(t->response.bytes_sent) + " bytes instead of " +
                   std::to_string(t->request.body_size));

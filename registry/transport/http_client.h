@@ -60,9 +60,11 @@ struct Request {
   Headers headers;
   // Makes a fresh reader over the body, so that a layer above can send the request again
   // (after a 401, a 503...). Empty = no body. The body is `body_size` bytes exactly
-  // (sent as Content-Length; a reader yielding a different count fails the request).
+  // (sent as Content-Length; a reader yielding a different count fails the request), or, with
+  // kUnknownSize, whatever the reader yields (sent with chunked transfer encoding).
   std::function<std::unique_ptr<ByteReader>()> body;
   std::int64_t body_size = 0;
+  static constexpr std::int64_t kUnknownSize = -1;
   // Receives the response body of a 2xx response as it arrives (blobs: never buffered).
   // Empty = the body is collected into Response::body. Non-2xx bodies are always collected
   // (they carry the registry's error) and never reach the sink. May throw.

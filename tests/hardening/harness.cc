@@ -42,12 +42,19 @@ void make_project(const fs::path& dir, unsigned seed, int models, std::int64_t m
   }
   write_text(dir / "models/config.json", "{\"seed\": " + std::to_string(seed) + "}\n");
   write_text(dir / "app/main.py", "print('serving " + std::to_string(seed) + "')\n");
+  // serve.command must name an executable the image holds; scratch has no interpreter, so a
+  // stand-in binary (no #! line) plays the server.
+  write_text(dir / "app/serve", std::string("\x7f" "ELF stand-in ") + std::to_string(seed));
+  fs::permissions(dir / "app/serve", fs::perms::owner_all | fs::perms::group_read |
+                                         fs::perms::group_exec | fs::perms::others_read |
+                                         fs::perms::others_exec);
   write_text(dir / "stowage.yaml",
              "name: hardened\n"
              "base: scratch\n"
              "model:\n  - {src: models/, dst: /models}\n"
              "code:\n  - {src: app/, dst: /app}\n"
              "env: {MODEL_DIR: /models}\n"
+             "serve:\n  command: [/app/serve]\n  port: 8080\n"
              "layering:\n  own_layer_threshold: 64Ki\n" +
                  extra_recipe);
 }

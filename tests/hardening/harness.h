@@ -20,7 +20,7 @@ std::vector<std::string> stowage_argv(const std::vector<std::string>& args);
 RunOptions stowage_options(const std::filesystem::path& cache,
                            std::map<std::string, std::string> env = {});
 
-// A project in `dir`: stowage.yaml (scratch base, env) with `models` random files of
+// A project in `dir`: stowage.yaml (scratch base, env, serve) with `models` random files of
 // `model_bytes` each under models/ (each its own layer), app code, and `extra_recipe` appended.
 void make_project(const std::filesystem::path& dir, unsigned seed, int models,
                   std::int64_t model_bytes, const std::string& extra_recipe = {});
