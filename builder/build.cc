@@ -15,6 +15,7 @@
 #include "builder/build_history.h"
 #include "builder/deploy_manifests.h"
 #include "builder/entrypoint_check.h"
+#include "builder/image_env.h"
 #include "builder/layer_cache.h"
 #include "builder/secret_env.h"
 #include "builder/source_revision.h"
@@ -62,7 +63,8 @@ void remove_stale_cache_temporaries(const fs::path& root) {
     }
     begin = end;
   }
-  for (const auto& dir : dirs) remove_stale_temporaries(dir);
+  for (const auto& dir : dirs)
+    remove_stale_temporaries(dir);
 }
 
 fs::path cache_root(const BuildOptions& options) {
@@ -80,17 +82,6 @@ layers::TarOptions tar_options() {
   layers::TarOptions tar;
   tar.mtime = layers::source_date_epoch();
   return tar;
-}
-
-void set_env(std::vector<std::string>& env, const std::string& key, const std::string& value) {
-  std::string prefix = key + "=";
-  for (auto& e : env) {
-    if (e.starts_with(prefix)) {
-      e = prefix + value;
-      return;
-    }
-  }
-  env.push_back(prefix + value);
 }
 
 // The meta layer's only file: what was built from what. It changes when the recipe or the
@@ -261,7 +252,8 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
                  std::make_move_iterator(packages.end()));
   // serve.command must name an executable in the image (builder/entrypoint_check.h).
   auto entrypoint = check_entrypoint(p.recipe, p.base, content, cache.blobs, cache.root);
-  if (!entrypoint.warning.empty()) python.warn(entrypoint.warning);
+  if (!entrypoint.warning.empty())
+    python.warn(entrypoint.warning);
   p.plan = plan_layers(std::move(content), plan_options);
 
   auto tar = tar_options();
@@ -396,8 +388,7 @@ BuildResult build(const BuildOptions& options) {
   config.platform = options.platform;
   config.created = layers::rfc3339(tar.mtime);
   const auto& r = prepared.recipe;
-  for (const auto& [k, v] : r.env)
-    set_env(config.config.env, k, v);
+  config.config.env = image_env(config.config.env, r.env);
   if (!r.user.empty())
     config.config.user = r.user;
   if (!r.workdir.empty())
