@@ -288,8 +288,10 @@ BuildResult build(const BuildOptions& options) {
   const int threads = effective_threads(options.threads);
   auto tar = tar_options();
 
+  // The checked-out revision goes into the meta layer and the manifest's annotations.
+  const std::string revision = git_revision(prepared.recipe.dir);
   std::vector<PlannedLayer> plan = prepared.plan;
-  plan.push_back(meta_layer(build_info(prepared, git_revision(prepared.recipe.dir)),
+  plan.push_back(meta_layer(build_info(prepared, revision),
                             options.compression.value_or(layers::Compression::zstd)));
 
   std::vector<std::optional<layers::LayerResult>> results(plan.size());
@@ -450,8 +452,8 @@ BuildResult build(const BuildOptions& options) {
   manifest.config.size = static_cast<std::int64_t>(result.config_json.size());
   manifest.annotations["org.opencontainers.image.created"] = config.created;
   manifest.annotations["org.opencontainers.image.title"] = r.name;
-  if (std::string rev = git_revision(r.dir); !rev.empty()) {
-    manifest.annotations["org.opencontainers.image.revision"] = rev;
+  if (!revision.empty()) {
+    manifest.annotations["org.opencontainers.image.revision"] = revision;
   }
   if (std::string url = git_origin_url(r.dir); !url.empty()) {
     manifest.annotations["org.opencontainers.image.source"] = url;
