@@ -330,10 +330,14 @@ BuildResult build(const BuildOptions& options) {
   }
   // Big layers even stream while they are built, when the registry cannot hold them yet: the
   // repository is new, so there is no HEAD to skip them by. Not with --chunk-size: a streamed
-  // PATCH has no size limit.
-  const bool stream_big_layers = background && options.push_options.chunk_size == 0 &&
-                                 registry::repository_is_new(client, *push_target);
+  // PATCH has no size limit. The registry is asked only when there is a big layer to build (a
+  // warm rebuild has none), so that such a rebuild does not pay for the question.
   constexpr std::int64_t kStreamedLayerBytes = 64 << 20;
+  const bool stream_big_layers =
+      background && options.push_options.chunk_size == 0 &&
+      std::any_of(todo.begin(), todo.end(),
+                  [&](std::size_t i) { return plan[i].bytes >= kStreamedLayerBytes; }) &&
+      registry::repository_is_new(client, *push_target);
 
   auto streams = [&](std::size_t i) {
     return stream_big_layers && plan[i].bytes >= kStreamedLayerBytes;
