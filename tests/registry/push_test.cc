@@ -23,10 +23,6 @@ using registry::RegistryBlobSource;
 
 namespace {
 
-std::vector<std::shared_ptr<registry::BlobSource>> local(const TestImage& image) {
-  return {std::make_shared<LocalBlobSource>(image.root)};
-}
-
 // Copies `ref` into an OCI layout with skopeo and returns the digests of what it wrote.
 std::vector<std::string> skopeo_copy_blobs(const std::string& ref,
                                            const std::filesystem::path& dir) {
