@@ -24,10 +24,10 @@ void set_env(std::vector<std::string>& env, const std::string& name, const std::
 std::vector<std::string> image_env(const std::vector<std::string>& base_env,
                                    const std::map<std::string, std::string>& recipe_env) {
   std::vector<std::string> env = base_env;
-  if (std::none_of(env.begin(), env.end(), [](const auto& e) { return names(e, "PATH"); }))
-    env.push_back("PATH=" + std::string(kDefaultPath));
   for (const auto& [name, value] : recipe_env)
     set_env(env, name, value);
+  if (std::none_of(env.begin(), env.end(), [](const auto& e) { return names(e, "PATH"); }))
+    env.insert(env.begin(), "PATH=" + std::string(kDefaultPath));
   return env;
 }
 

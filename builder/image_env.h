@@ -12,9 +12,9 @@ namespace stowage::builder {
 inline constexpr std::string_view kDefaultPath =
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-// The image's Env: `base_env` (the base config's "NAME=value" entries, in order), with
-// "PATH=" + kDefaultPath appended when the base sets no PATH, then every `recipe_env` variable
-// set: in place when already there, else appended in name order. So a rootfs:, scratch or
+// The image's Env: `base_env` (the base config's "NAME=value" entries, in order) with every
+// `recipe_env` variable set: in place when the base has it, else appended in name order; and
+// when neither sets PATH, "PATH=" + kDefaultPath first. So an image on a rootfs:, scratch or
 // PATH-less base still gets a PATH, as BuildKit and buildah give one, and a bare command name
 // resolves the same under every runtime instead of under each runtime's own fallback (or
 // none: containerd gives a process no PATH when the image's Env is set but has none).

@@ -12,10 +12,12 @@ TEST_CASE("a base without PATH gets the conventional default, which the recipe o
   CHECK(image_env({}, {}) == Env{path});
   CHECK(image_env({}, {{"MODEL_DIR", "/models"}, {"A", "1"}}) ==
         Env{path, "A=1", "MODEL_DIR=/models"});
-  CHECK(image_env({"LANG=C.UTF-8"}, {}) == Env{"LANG=C.UTF-8", path});
-  CHECK(image_env({}, {{"PATH", "/opt/venv/bin:/usr/bin"}}) == Env{"PATH=/opt/venv/bin:/usr/bin"});
+  CHECK(image_env({"LANG=C.UTF-8"}, {}) == Env{path, "LANG=C.UTF-8"});
+  // A recipe's PATH is set like any other variable: no default is added.
+  CHECK(image_env({"LANG=C.UTF-8"}, {{"PATH", "/opt/venv/bin:/usr/bin"}}) ==
+        Env{"LANG=C.UTF-8", "PATH=/opt/venv/bin:/usr/bin"});
   // A variable whose name only starts with PATH is not PATH.
-  CHECK(image_env({"PATHEXT=.py"}, {}) == Env{"PATHEXT=.py", path});
+  CHECK(image_env({"PATHEXT=.py"}, {}) == Env{path, "PATHEXT=.py"});
 }
 
 TEST_CASE("a base's PATH is kept, and the recipe's variables replace the base's in place") {
