@@ -77,6 +77,10 @@ OciLayout::OciLayout(fs::path dir) : dir_(std::move(dir)), blobs_(dir_) {}
 
 OciLayout OciLayout::open(const fs::path& dir) {
   check_layout(dir);
+  // A writer killed between writing a temporary and renaming it (index.json, an imported blob)
+  // leaves it behind; nothing else would ever remove it.
+  remove_stale_temporaries(dir);
+  remove_stale_temporaries(dir / "blobs" / "sha256");
   OciLayout layout(dir);
   layout.index();  // refuse an unreadable index.json now rather than later
   return layout;

@@ -18,7 +18,8 @@ inline constexpr std::string_view kRefNameAnnotation = "org.opencontainers.image
 class OciLayout {
  public:
   // Opens an existing layout; throws InputError if DIR is not one (missing oci-layout,
-  // unsupported version, unreadable index.json).
+  // unsupported version, unreadable index.json). Temporaries that a killed writer left in DIR
+  // or its blob directory (core/file.h's naming, dead process) are removed.
   static OciLayout open(const std::filesystem::path& dir);
   // Opens DIR as a layout, creating an empty one if it does not exist.
   static OciLayout open_or_create(const std::filesystem::path& dir);

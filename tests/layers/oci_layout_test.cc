@@ -1,5 +1,8 @@
 #include "layers/oci_layout.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -110,4 +113,26 @@ TEST_CASE("directories that are not layouts are refused", "[oci_layout]") {
   stowage::testing::write_text(tmp / "old/oci-layout", R"({"imageLayoutVersion":"2.0.0"})");
   stowage::testing::write_text(tmp / "old/index.json", R"({"schemaVersion":2,"manifests":[]})");
   CHECK_THROWS_WITH(OciLayout::open(tmp / "old"), Catch::Contains("2.0.0"));
+}
+
+TEST_CASE("opening a layout removes the temporaries of killed writers, not of live ones",
+          "[oci_layout]") {
+  TempDir tmp;
+  OciLayout::open_or_create(tmp / "image");
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0)
+    ::_exit(0);
+  REQUIRE(::waitpid(child, nullptr, 0) == child);
+  std::string dead = ".tmp-" + std::to_string(child) + "-1-1";
+  std::string live = ".tmp-" + std::to_string(::getpid()) + "-1-1";
+  for (const auto& name : {"index.json" + dead, "index.json" + live, "blobs/sha256/incoming" + dead,
+                           "blobs/sha256/incoming" + live}) {
+    stowage::testing::write_text(tmp / "image" / name, "partial");
+  }
+  OciLayout::open(tmp / "image");
+  CHECK_FALSE(fs::exists(tmp / "image" / ("index.json" + dead)));
+  CHECK_FALSE(fs::exists(tmp / "image/blobs/sha256" / ("incoming" + dead)));
+  CHECK(fs::exists(tmp / "image" / ("index.json" + live)));
+  CHECK(fs::exists(tmp / "image/blobs/sha256" / ("incoming" + live)));
 }
