@@ -2,10 +2,11 @@
 # bench/wheels.sh [WORKDIR]: install a lock of 50 generated wheels (>= 500 MiB) from a local
 # PEP 503 index, stowage vs `pip install --no-deps --target`, side by side with hyperfine.
 # Both sides have warm download caches: stowage's wheel store is filled by a first build;
-# pip's HTTP cache by a first install. Each timed stowage run starts with no installed wheels
-# and no layer cache entries for them (only the downloads and the imported base are kept), so
-# it verifies, unpacks, tars, hashes and compresses every wheel; each pip run starts from an
-# empty target directory.
+# pip's HTTP cache by a first install. Each timed stowage run starts with no layer cache
+# entries but the imported base's (only the downloads and the base are kept), so it reads,
+# verifies, tars, hashes and compresses every wheel; each pip run starts from an empty target
+# directory. BASELINE=/path/to/an/older/stowage adds that binary to the same hyperfine run
+# (its unpacked-wheel directories, <cache>/wheels/installed, are removed before each run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="${STOWAGE_BUILD_DIR:-$root/build}"
@@ -34,13 +35,25 @@ python_requirements: requirements.lock
 python_index: [$index]
 YAML
 cache="$work/cache"
+# The layer records of the base alone: kept between runs, every other one is removed.
+mkdir -p "$work/base-only"
+printf 'name: bench-base\nbase: rootfs:%s\n' "$base" >"$work/base-only/stowage.yaml"
+"$stowage" build "$work/base-only/stowage.yaml" --output "$work/base-out" --cache "$cache" >/dev/null
+ls "$cache/layers" >"$work/base-layers.txt"
+forget="cd '$cache/layers' && ls | grep -vxFf '$work/base-layers.txt' | xargs -r rm -f; rm -rf '$cache/wheels/installed' '$work/out'"
 # Warm both download caches.
 "$stowage" build "$work/project/stowage.yaml" --output "$work/out" --cache "$cache" >/dev/null
 "$python" -m pip install -q --no-deps --target "$work/pip-target" -r "$work/project/requirements.lock" \
   --index-url "$index" --cache-dir "$work/pip-cache"
+baseline=()
+if [ -n "${BASELINE:-}" ]; then
+  baseline=(--prepare "$forget" -n "stowage (baseline)"
+    "'$BASELINE' build '$work/project/stowage.yaml' --output '$work/out' --cache '$cache'")
+fi
 hyperfine --warmup 1 --runs "${RUNS:-5}" --export-markdown "$work/result.md" \
-  --prepare "rm -rf '$cache/wheels/installed' '$work/out'" \
+  --prepare "$forget" \
   -n stowage "'$stowage' build '$work/project/stowage.yaml' --output '$work/out' --cache '$cache'" \
+  "${baseline[@]}" \
   --prepare "rm -rf '$work/pip-target'" \
   -n pip "'$python' -m pip install -q --no-deps --target '$work/pip-target' -r '$work/project/requirements.lock' --index-url '$index' --cache-dir '$work/pip-cache'"
 cat "$work/result.md"
