@@ -38,8 +38,15 @@ cache="$work/cache"
 # The layer records of the base alone: kept between runs, every other one is removed.
 mkdir -p "$work/base-only"
 printf 'name: bench-base\nbase: rootfs:%s\n' "$base" >"$work/base-only/stowage.yaml"
-"$stowage" build "$work/base-only/stowage.yaml" --output "$work/base-out" --cache "$cache" >/dev/null
-ls "$cache/layers" >"$work/base-layers.txt"
+"$stowage" build "$work/base-only/stowage.yaml" --output "$work/base-out" --cache "$cache" --json \
+  >"$work/base-only/result.json"
+"$python" - "$work/base-only/result.json" "$cache/layers" >"$work/base-layers.txt" <<'PY'
+import json, os, sys
+base = {l["digest"] for l in json.load(open(sys.argv[1]))["layers"] if l["class"] == "base"}
+for name in sorted(os.listdir(sys.argv[2])):
+    if json.load(open(os.path.join(sys.argv[2], name))).get("digest") in base:
+        print(name)
+PY
 forget="cd '$cache/layers' && ls | grep -vxFf '$work/base-layers.txt' | xargs -r rm -f; rm -rf '$cache/wheels/installed' '$work/out'"
 # Warm both download caches.
 "$stowage" build "$work/project/stowage.yaml" --output "$work/out" --cache "$cache" >/dev/null
