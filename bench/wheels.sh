@@ -21,7 +21,14 @@ if [ ! -s "$work/house/requirements.lock" ]; then
 fi
 du -sh "$work/house/files" >&2
 port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$python" -m http.server "$port" --bind 127.0.0.1 --directory "$work/house" >"$work/http.log" 2>&1 &
+# python3 -m http.server, with a listen backlog of 128 instead of socketserver's 5: stowage
+# fetches 8 index pages at once, and a full backlog drops connection attempts, which the
+# client's TCP retries only after a second (a real index has a real backlog).
+"$python" -c 'import functools, http.server as h, sys
+h.ThreadingHTTPServer.request_queue_size = 128
+h.test(HandlerClass=functools.partial(h.SimpleHTTPRequestHandler, directory=sys.argv[2]),
+       ServerClass=h.ThreadingHTTPServer, port=int(sys.argv[1]), bind="127.0.0.1")' \
+  "$port" "$work/house" >"$work/http.log" 2>&1 &
 server=$!
 trap 'kill $server' EXIT
 sleep 1
