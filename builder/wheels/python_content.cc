@@ -265,6 +265,7 @@ class Installer {
     if (!direct_url.empty())
       install_options.direct_url = direct_url;
     install_options.sha256 = fetched.sha256;
+    install_options.verified_marker = options_.cache_dir / "wheels" / "verified" / fetched.sha256;
     r.installed = install_wheel(fetched.path, r.file.filename, scheme_, install_options);
     r.group = normalize_distribution_name(pkg.name) + "==" + pkg.version;
     r.layer_class = recipes::classify_distribution(pkg.name);

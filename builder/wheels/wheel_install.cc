@@ -214,6 +214,11 @@ class Installer {
 
   InstalledWheel run() {
     zip_ = std::make_shared<const ZipArchive>(wheel_, filename_);
+    verification_ = std::make_shared<WheelVerification>();
+    verification_->marker = options_.verified_marker;
+    std::error_code ec;
+    verification_->done =
+        !options_.verified_marker.empty() && fs::exists(options_.verified_marker, ec);
     budget_ = std::max<std::int64_t>(
         static_cast<std::int64_t>(zip_->file_size()) * options_.max_expansion, 1 << 20);
     find_metadata();
@@ -392,8 +397,9 @@ class Installer {
           file.record_hash = record_hash(hash.finish());
         }
         file.entry.size = static_cast<std::int64_t>(m.size);
-        file.entry.content_source = std::make_shared<WheelMemberSource>(zip_, i, file.record_hash,
-                                                                        recorded, options_.sha256);
+        file.entry.content_source = std::make_shared<WheelMemberSource>(
+            zip_, i, file.record_hash, recorded, options_.sha256, verification_);
+        ++verification_->left;
       }
       installed_.emplace(dest, std::move(file));
     }
@@ -494,6 +500,7 @@ class Installer {
   const InstallScheme& scheme_;
   const InstallOptions& options_;
   std::shared_ptr<const ZipArchive> zip_;
+  std::shared_ptr<WheelVerification> verification_;
 
   std::string dist_info_;
   std::string data_dir_;

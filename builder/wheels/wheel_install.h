@@ -48,6 +48,10 @@ struct InstallOptions {
   // keys); without it the wheel's path identifies them.
   std::string sha256;
   std::int64_t max_expansion = 200;  // inflated bytes per byte of wheel
+  // A file that is written once every file of this wheel has streamed and matched RECORD;
+  // when it exists already, the files stream without being hashed again (the wheel is
+  // content-addressed by `sha256`, so its bytes are those verified). Empty: always verify.
+  std::filesystem::path verified_marker;
 };
 
 // One file the wheel installs.

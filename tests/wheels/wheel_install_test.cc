@@ -215,7 +215,9 @@ TEST_CASE("wheel files stream into a layer that GNU tar reads back as the wheel'
   std::vector<InstalledWheel> installed;
   for (const auto& [path, name] : wheels) {
     REQUIRE(fs::exists(path));
-    installed.push_back(install_wheel(path, name, debian_scheme()));
+    InstallOptions options;
+    options.verified_marker = tmp / "verified" / name;
+    installed.push_back(install_wheel(path, name, debian_scheme(), options));
   }
   stowage::layers::BlobStore store(tmp / "store");
   auto layer = write_layer(store, installed);
@@ -274,9 +276,20 @@ TEST_CASE("wheel files stream into a layer that GNU tar reads back as the wheel'
        (root / "usr/local/lib/python3.11/dist-packages").string()});
   CHECK_THAT(checked, Catch::EndsWith(" []\n"));
 
-  // The same wheels give the same layer, byte for byte.
+  // Every file matched RECORD, so each wheel is marked verified.
+  for (const auto& [path, name] : wheels)
+    CHECK(fs::exists(tmp / "verified" / name));
+
+  // The same wheels give the same layer, byte for byte, also when read again as verified
+  // wheels (streamed without hashing).
+  std::vector<InstalledWheel> again_installed;
+  for (const auto& [path, name] : wheels) {
+    InstallOptions options;
+    options.verified_marker = tmp / "verified" / name;
+    again_installed.push_back(install_wheel(path, name, debian_scheme(), options));
+  }
   stowage::layers::BlobStore again(tmp / "again");
-  CHECK(write_layer(again, installed).descriptor.digest == layer.descriptor.digest);
+  CHECK(write_layer(again, again_installed).descriptor.digest == layer.descriptor.digest);
 }
 
 TEST_CASE("a RECORD mismatch found while a file streams abandons its layer: no blob") {
@@ -287,7 +300,9 @@ TEST_CASE("a RECORD mismatch found while a file streams abandons its layer: no b
                         "{" + kMeta +
                             "'x-1.0.dist-info/RECORD': 'x/big.so,sha256=AAAA,3145728\\n', "
                             "'x/big.so': __import__('os').urandom(3 << 20)}");
-  auto installed = install_wheel(wheel, "x-1.0-py3-none-any.whl", debian_scheme());
+  InstallOptions options;
+  options.verified_marker = tmp / "verified";
+  auto installed = install_wheel(wheel, "x-1.0-py3-none-any.whl", debian_scheme(), options);
   stowage::layers::BlobStore store(tmp / "store");
   try {
     write_layer(store, {installed});
@@ -302,4 +317,5 @@ TEST_CASE("a RECORD mismatch found while a file streams abandons its layer: no b
       left.insert(e.path());
   }
   CHECK(left.empty());
+  CHECK_FALSE(fs::exists(tmp / "verified"));
 }
