@@ -5,7 +5,7 @@
 # pip's HTTP cache by a first install. Each timed stowage run starts with no layer cache
 # entries but the imported base's (only the downloads and the base are kept), so it reads,
 # verifies, tars, hashes and compresses every wheel; each pip run starts from an empty target
-# directory. BASELINE=/path/to/an/older/stowage adds that binary to the same hyperfine run
+# directory (FIRST_INSTALL=1: see below). BASELINE=/path/to/an/older/stowage adds that binary to the same hyperfine run
 # (its unpacked-wheel directories, <cache>/wheels/installed, are removed before each run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,6 +55,9 @@ for name in sorted(os.listdir(sys.argv[2])):
         print(name)
 PY
 forget="cd '$cache/layers' && ls | grep -vxFf '$work/base-layers.txt' | xargs -r rm -f; rm -rf '$cache/wheels/installed' '$work/out'"
+# FIRST_INSTALL=1: also forget which wheels were verified against their RECORD, so every run
+# hashes every file as the first build of a wheel does.
+if [ -n "${FIRST_INSTALL:-}" ]; then forget="$forget '$cache/wheels/verified'"; fi
 # Warm both download caches.
 "$stowage" build "$work/project/stowage.yaml" --output "$work/out" --cache "$cache" >/dev/null
 "$python" -m pip install -q --no-deps --target "$work/pip-target" -r "$work/project/requirements.lock" \
