@@ -1,7 +1,6 @@
 // Installing a wheel (builder/wheels/wheel_install.h) from arbitrary zip bytes and streaming
 // every file it installs: it succeeds or throws Error; whatever it installs is made of plain
 // files at clean relative paths, each producing exactly its declared size.
-#include <cstdlib>
 #include <filesystem>
 
 #include "builder/wheels/wheel_install.h"
@@ -9,25 +8,23 @@
 #include "fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  stowage::fuzz::MemoryFile wheel(data, size);
+  using namespace stowage::fuzz;
+  MemoryFile wheel(data, size);
   stowage::builder::wheels::InstallScheme scheme{"usr/lib/python3/dist-packages",
                                                  "usr/lib/python3/dist-packages",
                                                  "usr/bin",
                                                  "usr/include/python3.11",
                                                  "usr",
                                                  "/usr/bin/python3"};
-  try {
+  refusing<stowage::Error>([&] {
     auto installed =
         stowage::builder::wheels::install_wheel(wheel.path(), "demo-1.0-py3-none-any.whl", scheme);
     for (const auto& f : installed.files) {
       const std::string& path = f.entry.path;
-      if (f.entry.type != stowage::layers::TarEntry::Type::file || path.empty() ||
-          path.front() == '/')
-        std::abort();
-      for (const auto& part : std::filesystem::path(path)) {
-        if (part == "." || part == ".." || part.empty())
-          std::abort();
-      }
+      require(f.entry.type == stowage::layers::TarEntry::Type::file && !path.empty() &&
+              path.front() != '/');
+      for (const auto& part : std::filesystem::path(path))
+        require(part != "." && part != ".." && !part.empty());
       std::int64_t produced = 0;
       if (f.entry.content) {
         produced = static_cast<std::int64_t>(f.entry.content->size());
@@ -36,10 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           produced += static_cast<std::int64_t>(block.size());
         });
       }
-      if (produced != f.entry.size)
-        std::abort();
+      require(produced == f.entry.size);
     }
-  } catch (const stowage::Error&) {
-  }
+  });
   return 0;
 }
