@@ -305,8 +305,12 @@ BuildResult build(const BuildOptions& options) {
   // Big layers first so that the longest job starts earliest.
   std::stable_sort(todo.begin(), todo.end(),
                    [&](std::size_t a, std::size_t b) { return plan[a].bytes > plan[b].bytes; });
-  // zstd's own workers share the cores with the layer builders.
-  int zstd_threads = std::max(1, threads / std::max<int>(1, static_cast<int>(todo.size())));
+  // zstd's own workers share the cores with the layer builders. Small layers (the meta layer,
+  // a code tree) are done in a moment, so only layers of at least 1 MiB count: a build with one
+  // big layer gives it every core.
+  auto heavy = std::count_if(todo.begin(), todo.end(),
+                             [&](std::size_t i) { return plan[i].bytes >= (1 << 20); });
+  int zstd_threads = std::max(1, threads / std::max<int>(1, static_cast<int>(heavy)));
 
   // When pushing, every layer goes to the registry as soon as its blob exists, so uploads
   // overlap the building of the layers after it (docs/performance.md).

@@ -34,9 +34,12 @@ std::string LayerCache::key(const PlannedLayer& layer,
     json j =
         json::array({e.path, static_cast<int>(e.type), e.mode, e.size, e.link_target, e.uid, e.gid,
                      e.source.string(), item.device, item.inode, item.mtime_ns, item.ctime_ns});
-    // Generated content has no host fingerprint: its bytes are the key.
+    // Generated content has no host fingerprint: its bytes are the key. Streamed content
+    // (a wheel's member) is named by its source, which stats nothing.
     if (e.content)
       j.push_back(layers::Digest::of(*e.content).str());
+    if (e.content_source)
+      j.push_back(e.content_source->identity());
     h.update("\n");
     h.update(j.dump());
   }

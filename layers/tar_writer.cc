@@ -216,6 +216,24 @@ struct TarWriter::Impl {
       throw changed(entry.size + 1);
   }
 
+  // Streams a content source, holding it to exactly entry.size bytes: a source that produces
+  // more or less would shift every later header.
+  void stream_source(const TarEntry& entry) {
+    std::int64_t left = entry.size;
+    auto wrong_size = [&](const std::string& how) {
+      return Error("the content of \"" + entry.path + "\" (" + entry.content_source->identity() +
+                   ") is " + how + " than its declared " + std::to_string(entry.size) + " bytes");
+    };
+    content_bytes_read += entry.content_source->stream([&](std::span<const std::byte> block) {
+      if (static_cast<std::int64_t>(block.size()) > left)
+        throw wrong_size("longer");
+      left -= static_cast<std::int64_t>(block.size());
+      write_data(block, entry.path);
+    });
+    if (left != 0)
+      throw wrong_size("shorter");
+  }
+
   // Enforces bytewise order, parents first, and hard links to earlier files.
   void check_place(const TarEntry& entry) {
     validate_path(entry.path, "archive path");
@@ -234,7 +252,7 @@ struct TarWriter::Impl {
       case TarEntry::Type::file:
         if (entry.size < 0)
           throw InputError("archive entry \"" + entry.path + "\" has a negative size");
-        if (!entry.content && entry.source.empty() && entry.size != 0) {
+        if (!entry.content && !entry.content_source && entry.source.empty() && entry.size != 0) {
           throw InputError("archive entry \"" + entry.path + "\" has neither content nor a source");
         }
         if (entry.content && static_cast<std::int64_t>(entry.content->size()) != entry.size) {
@@ -325,7 +343,8 @@ void TarWriter::add(const TarEntry& entry) {
       break;
   }
   UniqueFd source;
-  if (entry.type == TarEntry::Type::file && !entry.content && !entry.source.empty()) {
+  if (entry.type == TarEntry::Type::file && !entry.content && !entry.content_source &&
+      !entry.source.empty()) {
     source = Impl::open_source(entry);  // may throw; nothing of the entry is written yet
   }
   // From the header on, a failure leaves a partial entry in the stream: the writer is broken.
@@ -336,6 +355,8 @@ void TarWriter::add(const TarEntry& entry) {
     }
     if (entry.content) {
       impl_->write_data(std::as_bytes(std::span(*entry.content)), entry.path);
+    } else if (entry.content_source) {
+      impl_->stream_source(entry);
     } else if (source) {
       impl_->stream_file(entry, source);
     }

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "layers/compressor.h"
+#include "layers/content_source.h"
 
 namespace stowage::layers {
 
@@ -48,6 +49,9 @@ struct TarEntry {
   // For files: in-memory content (generated files), used instead of `source`; its size must
   // equal `size`.
   std::optional<std::string> content;
+  // For files: a source that produces the content (see content_source.h), used instead of
+  // `source`; it must produce exactly `size` bytes.
+  std::shared_ptr<const ContentSource> content_source;
   // Owner. The builder gives the recipe's user the content it copies (model, code) and keeps
   // everything else, parent directories included, owned by root: a user-owned /usr or /etc
   // in an upper layer would hand the whole directory to that user at run time.
@@ -66,13 +70,15 @@ class TarWriter {
   TarWriter(const TarWriter&) = delete;
   TarWriter& operator=(const TarWriter&) = delete;
 
-  // Adds one entry; for files, streams the content from entry.source. Throws Error on I/O
-  // failure or when the file's size differs from entry.size, InputError on a bad path or when
+  // Adds one entry; for files, streams the content from entry.content, entry.content_source or
+  // entry.source. Throws Error on I/O failure, when a content source fails, or when the
+  // content's size differs from entry.size, InputError on a bad path or when
   // entries are out of order. An InputError, or a size mismatch seen when the file is opened,
   // leaves the writer usable; a failure once the entry's header is out leaves the stream
   // unusable, and every later call throws.
   void add(const TarEntry& entry);
-  // Bytes of file content read from the host so far.
+  // Bytes read from storage for file content so far (host files, and what content sources
+  // report).
   std::int64_t content_bytes_read() const;
   // Writes the end-of-archive marker and finishes the sink.
   void finish();

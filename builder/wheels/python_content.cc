@@ -1,7 +1,5 @@
 #include "builder/wheels/python_content.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <atomic>
 #include <exception>
@@ -24,9 +22,6 @@ namespace fs = std::filesystem;
 using recipes::normalize_distribution_name;
 
 namespace {
-
-// Bump when the installed layout changes, so old unpacked directories are not reused.
-constexpr std::string_view kInstallerVersion = "stowage-wheels-1";
 
 const BaseInterpreter& choose_interpreter(const recipes::Recipe& recipe, const BasePython& py) {
   auto where = recipe.where("python_requirements");
@@ -96,7 +91,7 @@ struct Resolved {
   IndexFile file;
   std::string group;  // "pip==23.0.1"
   recipes::LayerClass layer_class = recipes::LayerClass::dependencies;
-  fs::path installed;  // the content-addressed install directory
+  InstalledWheel installed;  // its files, streamed from the verified wheel
 };
 
 class Installer {
@@ -266,30 +261,12 @@ class Installer {
     std::string direct_url;
     if (pkg.direct_url)
       direct_url = r.file.url.empty() ? "file://" + r.file.path.string() : r.file.url;
-    std::string key(layers::Digest::of(std::string(kInstallerVersion) + "\n" + fetched.sha256 +
-                                       "\n" + scheme_.key() + direct_url)
-                        .hex());
-    fs::path dir = options_.cache_dir / "wheels" / "installed" / key;
-    if (!fs::exists(dir)) {
-      say("installing " + r.file.filename);
-      fs::create_directories(dir.parent_path());
-      fs::path temp = temporary_sibling(dir);
-      fs::remove_all(temp);
-      InstallOptions install_options;
-      if (!direct_url.empty())
-        install_options.direct_url = direct_url;
-      install_options.sha256 = fetched.sha256;
-      install_wheel(fetched.path, r.file.filename, scheme_, temp, install_options);
-      std::error_code ec;
-      fs::rename(temp, dir, ec);
-      if (ec) {
-        // Another build installed the same wheel meanwhile; its copy is identical.
-        fs::remove_all(temp, ec);
-        if (!fs::exists(dir))
-          throw Error("cannot store the installed wheel in " + dir.string());
-      }
-    }
-    r.installed = dir;
+    InstallOptions install_options;
+    if (!direct_url.empty())
+      install_options.direct_url = direct_url;
+    install_options.sha256 = fetched.sha256;
+    install_options.verified_marker = options_.cache_dir / "wheels" / "verified" / fetched.sha256;
+    r.installed = install_wheel(fetched.path, r.file.filename, scheme_, install_options);
     r.group = normalize_distribution_name(pkg.name) + "==" + pkg.version;
     r.layer_class = recipes::classify_distribution(pkg.name);
     return r;
@@ -305,41 +282,6 @@ class Installer {
   std::vector<IndexFile> find_links_;
   std::mutex say_mutex_;
 };
-
-std::int64_t ns(const struct timespec& t) {
-  return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
-}
-
-// The files of an install directory as content of one group.
-void collect_installed(const Resolved& r, std::vector<ContentItem>& out) {
-  for (auto it = fs::recursive_directory_iterator(r.installed);
-       it != fs::recursive_directory_iterator(); ++it) {
-    struct stat st {};
-    if (::lstat(it->path().c_str(), &st) != 0) {
-      throw Error("cannot read " + it->path().string() + ": " + errno_text(errno));
-    }
-    if (!S_ISREG(st.st_mode))
-      continue;  // directories are implied by the files
-    ContentItem item;
-    item.entry.type = layers::TarEntry::Type::file;
-    item.entry.path = it->path().lexically_relative(r.installed).generic_string();
-    item.entry.source = it->path();
-    item.entry.size = st.st_size;
-    item.entry.mode = st.st_mode & 07777;
-    item.layer_class = r.layer_class;
-    item.origin = "python_requirements";
-    item.group = r.group;
-    item.device = st.st_dev;
-    item.inode = st.st_ino;
-    item.mtime_ns = ns(st.st_mtim);
-    item.ctime_ns = ns(st.st_ctim);
-    out.push_back(std::move(item));
-  }
-}
-
-bool same_bytes(const fs::path& a, const fs::path& b) {
-  return fs::file_size(a) == fs::file_size(b) && read_file(a) == read_file(b);
-}
 
 }  // namespace
 
@@ -393,26 +335,34 @@ std::vector<ContentItem> python_content(const recipes::Recipe& recipe, const Bas
   Installer installer(recipe, lock, scheme, ranker, options);
   std::vector<Resolved> resolved = installer.run();
 
-  std::vector<ContentItem> items;
-  for (const auto& r : resolved)
-    collect_installed(r, items);
   // Two wheels may ship the same file (the nvidia-* wheels all carry nvidia/__init__.py):
-  // identical bytes are installed once, in the first wheel's layer; anything else is refused.
-  std::map<std::string, std::size_t> first;
+  // identical bytes (by their RECORD hash, checked as they stream) are installed once, in the
+  // first wheel's layer; anything else is refused.
+  struct Kept {
+    const Resolved* wheel;
+    const WheelFile* file;
+  };
+  std::map<std::string_view, Kept> first;
   std::vector<ContentItem> unique;
-  unique.reserve(items.size());
-  for (auto& item : items) {
-    auto [it, inserted] = first.emplace(item.entry.path, unique.size());
-    if (inserted) {
+  for (auto& r : resolved) {
+    for (auto& file : r.installed.files) {
+      auto [it, inserted] = first.emplace(file.entry.path, Kept{&r, &file});
+      if (!inserted) {
+        const WheelFile& kept = *it->second.file;
+        if (kept.record_hash != file.record_hash || kept.entry.size != file.entry.size) {
+          throw InputError(it->second.wheel->group + " and " + r.group + " both install /" +
+                               file.entry.path + " with different content",
+                           "the lock pins two distributions that overwrite each other; drop one",
+                           recipe.where("python_requirements"));
+        }
+        continue;
+      }
+      ContentItem item;
+      item.entry = file.entry;
+      item.layer_class = r.layer_class;
+      item.origin = "python_requirements";
+      item.group = r.group;
       unique.push_back(std::move(item));
-      continue;
-    }
-    const ContentItem& kept = unique[it->second];
-    if (!same_bytes(kept.entry.source, item.entry.source)) {
-      throw InputError(kept.group + " and " + item.group + " both install /" + item.entry.path +
-                           " with different content",
-                       "the lock pins two distributions that overwrite each other; drop one",
-                       recipe.where("python_requirements"));
     }
   }
   return unique;

@@ -1,10 +1,11 @@
 // The recipe's Python lock, installed: every wheel resolved, downloaded, verified and
-// unpacked, handed to the planner as image content.
+// described file by file, handed to the planner as image content.
 //
-// Each verified wheel is installed once into a content-addressed directory,
-// <cache>/wheels/installed/<key>, keyed by the wheel's sha256, the install scheme and the
-// installer's version; the planner then sees its files with their stat fingerprints, so an
-// unchanged wheel's layer is reused from the layer cache without reading a byte. Every file of
+// Nothing is unpacked: each installed file streams from the verified wheel in the content-
+// addressed download store (<cache>/wheels/files/<sha256>) straight into its layer, and is
+// checked against the wheel's RECORD on the way (wheel_install.h). A file's identity for the
+// layer cache is the wheel's sha256 and the member's name and hash, so an unchanged wheel's
+// layer is reused without reading its bytes and without a stat per file. Every file of
 // a wheel carries the wheel as its group ("torch==2.5.1"), so a wheel is one planning unit:
 // its own layer when it is big, part of its class's bundle otherwise. The class comes from
 // recipes::classify_distribution (accelerator, framework, dependencies).

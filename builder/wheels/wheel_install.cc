@@ -1,10 +1,6 @@
 #include "builder/wheels/wheel_install.h"
 
-#include <archive.h>
-#include <archive_entry.h>
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <map>
@@ -12,20 +8,15 @@
 #include <sstream>
 #include <vector>
 
+#include "builder/wheels/wheel_member_source.h"
+#include "builder/wheels/zip_archive.h"
 #include "core/error.h"
-#include "core/file.h"
-#include "layers/digest.h"
 #include "recipes/python_packages.h"
 
 namespace stowage::builder::wheels {
 namespace fs = std::filesystem;
 
 namespace {
-
-struct ArchiveDeleter {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
-using Archive = std::unique_ptr<archive, ArchiveDeleter>;
 
 std::string hex_to_base64url(std::string_view hex) {
   std::vector<unsigned char> raw;
@@ -195,13 +186,6 @@ std::string launcher(const std::string& interpreter, const EntryPoint& ep) {
          ep.attr + "())\n";
 }
 
-// libarchive's message for the last error; it may have none (a NULL that must not reach a
-// std::string: found by fuzz/wheel_fuzz, a SEGV on a damaged central directory).
-std::string archive_message(archive* a) {
-  const char* message = archive_error_string(a);
-  return message != nullptr ? message : "unknown libarchive error";
-}
-
 // A wheel entry's path, checked: relative, '/'-separated, no "." or ".." or empty parts.
 bool safe_relative(std::string_view path) {
   if (path.empty() || path.front() == '/' || path.find('\\') != std::string_view::npos)
@@ -221,58 +205,35 @@ bool safe_relative(std::string_view path) {
   return true;
 }
 
-Archive open_zip(const fs::path& wheel) {
-  Archive a(archive_read_new());
-  if (!a)
-    throw Error("cannot allocate a zip reader");
-  archive_read_support_format_zip_seekable(a.get());
-  if (archive_read_open_filename(a.get(), wheel.c_str(), 1 << 16) != ARCHIVE_OK) {
-    throw Error("cannot open wheel " + wheel.string() + ": " + archive_message(a.get()));
-  }
-  return a;
-}
-
-std::string read_entry(archive* a, const std::string& wheel, const std::string& name,
-                       std::int64_t limit) {
-  std::string out;
-  char buf[1 << 16];
-  for (;;) {
-    la_ssize_t n = archive_read_data(a, buf, sizeof buf);
-    if (n < 0)
-      throw Error(wheel + ": cannot read " + name + ": " + archive_message(a));
-    if (n == 0)
-      break;
-    out.append(buf, static_cast<std::size_t>(n));
-    if (static_cast<std::int64_t>(out.size()) > limit) {
-      throw Error(wheel + ": " + name + " inflates beyond " + std::to_string(limit) + " bytes",
-                  "the wheel looks like a zip bomb");
-    }
-  }
-  return out;
-}
-
-// Writes the wheel's files under root; removes root on failure.
+// Describes the files a wheel installs; see wheel_install.h.
 class Installer {
  public:
   Installer(const fs::path& wheel, std::string filename, const InstallScheme& scheme,
-            const fs::path& root, const InstallOptions& options)
-      : wheel_(wheel),
-        filename_(std::move(filename)),
-        scheme_(scheme),
-        root_(root),
-        options_(options) {}
+            const InstallOptions& options)
+      : wheel_(wheel), filename_(std::move(filename)), scheme_(scheme), options_(options) {}
 
   InstalledWheel run() {
+    zip_ = std::make_shared<const ZipArchive>(wheel_, filename_);
+    verification_ = std::make_shared<WheelVerification>();
+    verification_->marker = options_.verified_marker;
     std::error_code ec;
-    if (fs::exists(root_, ec))
-      throw Error("install directory " + root_.string() + " exists");
-    try {
-      InstalledWheel result = install();
-      return result;
-    } catch (...) {
-      fs::remove_all(root_, ec);
-      throw;
-    }
+    verification_->done =
+        !options_.verified_marker.empty() && fs::exists(options_.verified_marker, ec);
+    budget_ = std::max<std::int64_t>(
+        static_cast<std::int64_t>(zip_->file_size()) * options_.max_expansion, 1 << 20);
+    find_metadata();
+    place_members();
+    write_generated();
+    check_no_file_is_a_parent();
+    InstalledWheel w;
+    w.name = name_;
+    w.version = version_;
+    w.bytes = declared_;
+    w.bytes_read = bytes_read_;
+    w.files.reserve(installed_.size());
+    for (auto& [dest, file] : installed_)
+      w.files.push_back(std::move(file));
+    return w;
   }
 
  private:
@@ -280,46 +241,37 @@ class Installer {
     throw Error(filename_ + ": " + what, hint);
   }
 
-  InstalledWheel install() {
-    std::int64_t wheel_size = static_cast<std::int64_t>(fs::file_size(wheel_));
-    budget_ = std::max<std::int64_t>(wheel_size * options_.max_expansion, 1 << 20);
-    find_metadata();
-    fs::create_directories(root_);
-    extract();
-    write_generated();
-    InstalledWheel w;
-    w.name = name_;
-    w.version = version_;
-    w.bytes = written_;
-    w.files = installed_.size();
-    return w;
+  // Counts `size` more inflated bytes against the zip-bomb budget.
+  void spend(std::uint64_t size) {
+    declared_ += static_cast<std::int64_t>(std::min<std::uint64_t>(size, 1ULL << 62));
+    if (declared_ > budget_) {
+      fail("inflates to more than " + std::to_string(options_.max_expansion) + " times its size",
+           "the wheel looks like a zip bomb");
+    }
   }
 
-  // First pass: the .dist-info directory, WHEEL, RECORD, entry_points.txt.
+  std::string inflate(const ZipMember& m, std::int64_t limit) {
+    bytes_read_ += static_cast<std::int64_t>(m.compressed_size);
+    return zip_->read_all(m, static_cast<std::uint64_t>(limit));
+  }
+
+  // The .dist-info directory, WHEEL, RECORD, entry_points.txt.
   void find_metadata() {
     auto wanted = recipes::normalize_distribution_name(filename_.substr(0, filename_.find('-')));
-    Archive a = open_zip(wheel_);
-    archive_entry* e = nullptr;
     std::set<std::string> dist_infos;
-    std::map<std::string, std::string> metadata;
-    int r;
-    while ((r = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK) {
-      std::string path = archive_entry_pathname_utf8(e) ? archive_entry_pathname_utf8(e)
-                                                        : archive_entry_pathname(e);
-      auto slash = path.find('/');
+    std::map<std::string, const ZipMember*> metadata;
+    for (const auto& m : zip_->members()) {
+      auto slash = m.name.find('/');
       if (slash == std::string::npos)
         continue;
-      std::string top = path.substr(0, slash);
+      std::string top = m.name.substr(0, slash);
       if (!top.ends_with(".dist-info"))
         continue;
       dist_infos.insert(top);
-      std::string rest = path.substr(slash + 1);
-      if (rest == "WHEEL" || rest == "RECORD" || rest == "entry_points.txt") {
-        metadata[path] = read_entry(a.get(), filename_, path, 64 << 20);
-      }
+      std::string rest = m.name.substr(slash + 1);
+      if (rest == "WHEEL" || rest == "RECORD" || rest == "entry_points.txt")
+        metadata[m.name] = &m;
     }
-    if (r != ARCHIVE_EOF)
-      fail(std::string("not a readable zip: ") + archive_message(a.get()));
     for (const auto& d : dist_infos) {
       std::string stem = d.substr(0, d.size() - std::string(".dist-info").size());
       auto dash = stem.rfind('-');
@@ -338,7 +290,7 @@ class Installer {
     auto wheel_meta = metadata.find(dist_info_ + "/WHEEL");
     if (wheel_meta == metadata.end())
       fail("has no " + dist_info_ + "/WHEEL");
-    auto headers = parse_headers(wheel_meta->second);
+    auto headers = parse_headers(inflate(*wheel_meta->second, 64 << 20));
     std::string wheel_version = headers["Wheel-Version"];
     if (!wheel_version.starts_with("1.")) {
       fail("is Wheel-Version " + wheel_version + "; stowage installs 1.x",
@@ -346,12 +298,12 @@ class Installer {
     }
     root_is_purelib_ = headers["Root-Is-Purelib"] == "true";
     if (auto rec = metadata.find(dist_info_ + "/RECORD"); rec != metadata.end()) {
-      record_ = parse_record(rec->second);
+      record_ = parse_record(inflate(*rec->second, 64 << 20));
     } else {
       fail("has no " + dist_info_ + "/RECORD");
     }
     if (auto ep = metadata.find(dist_info_ + "/entry_points.txt"); ep != metadata.end()) {
-      entry_points_ = parse_scripts(ep->second, filename_);
+      entry_points_ = parse_scripts(inflate(*ep->second, 64 << 20), filename_);
     }
     data_dir_ = name_ + "-" + version_ + ".data";
   }
@@ -389,80 +341,72 @@ class Installer {
     return root_dir + "/" + path;
   }
 
-  void extract() {
-    Archive a = open_zip(wheel_);
-    archive_entry* e = nullptr;
-    int r;
-    std::vector<char> buf(1 << 18);
-    while ((r = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK) {
-      const char* utf8 = archive_entry_pathname_utf8(e);
-      std::string path = utf8 ? utf8 : archive_entry_pathname(e);
+  // Every member in zip order: checked, placed, and described (not inflated, unless its
+  // content must be known now).
+  void place_members() {
+    std::set<std::string_view> names;
+    const auto& members = zip_->members();
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      const ZipMember& m = members[i];
+      const std::string& path = m.name;
       if (!path.empty() && path.back() == '/')
         continue;  // directory entries
       if (!safe_relative(path))
         fail("has an entry that escapes the install directory: " + path);
-      mode_t type = archive_entry_filetype(e);
-      if (type == AE_IFDIR)
-        continue;
-      if (type != AE_IFREG && type != 0)
+      std::uint32_t type = m.unix_mode() & 0170000;
+      if (type == 0040000 || (m.host == 0 && (m.external_attributes & 0x10) != 0))
+        continue;  // a directory without the trailing slash
+      if (type != 0100000 && type != 0)
         fail("has a special entry (link or device): " + path);
+      if (!names.insert(path).second)
+        fail("has the same file twice: " + path);
       bool is_script = false;
       std::string dest = destination(path, is_script);
       if (dest.empty())
         continue;
       if (!safe_relative(dest))
         fail("has an entry that escapes the install directory: " + path);
-      if (!installed_.emplace(dest, "").second)
+      if (installed_.contains(dest))
         fail("has the same file twice: " + path);
-      fs::path host = root_ / dest;
-      make_parent(host, path);
-      bool executable = is_script || (archive_entry_perm(e) & 0111) != 0;
+      spend(m.size);
+      check_size(path, m.size);
 
-      layers::Sha256 hash;
-      std::int64_t size = 0;
-      UniqueFd fd(
-          ::open(host.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, executable ? 0755 : 0644));
-      if (!fd)
-        throw Error("cannot create " + host.string() + ": " + errno_text(errno));
-      std::string script;
-      for (;;) {
-        la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
-        if (n < 0)
-          fail("cannot inflate " + path + ": " + archive_message(a.get()));
-        if (n == 0)
-          break;
-        auto chunk = std::as_bytes(std::span(buf.data(), static_cast<std::size_t>(n)));
-        hash.update(chunk);
-        size += n;
-        written_ += n;
-        if (written_ > budget_) {
-          fail(
-              "inflates to more than " + std::to_string(options_.max_expansion) + " times its size",
-              "the wheel looks like a zip bomb");
-        }
-        if (is_script) {
-          script.append(buf.data(), static_cast<std::size_t>(n));
-        } else {
-          write_all(fd.get(), chunk, host);
-        }
-      }
-      std::string digest = "sha256=" + hex_to_base64url(hash.finish().hex());
-      check_against_record(path, digest, size);
+      WheelFile file;
+      file.entry.type = layers::TarEntry::Type::file;
+      file.entry.path = dest;
+      file.entry.mode = is_script || (m.unix_mode() & 0111) != 0 ? 0755 : 0644;
+      auto row = record_.find(path);
+      bool recorded = row != record_.end() && row->second.hash.starts_with("sha256=");
       if (is_script) {
+        // The shebang is rewritten, so the content must be known now; scripts are small.
+        std::string script = inflate(m, budget_);
+        check_hash(path, record_hash(script));
         script = with_shebang(script);
-        write_all(fd.get(), std::as_bytes(std::span(script)), host);
-        digest = record_hash(script);
-        size = static_cast<std::int64_t>(script.size());
-        ::fchmod(fd.get(), 0755);
+        file.record_hash = record_hash(script);
+        file.entry.size = static_cast<std::int64_t>(script.size());
+        file.entry.content = std::move(script);
+      } else {
+        if (recorded) {
+          file.record_hash = row->second.hash;
+        } else {
+          // The rewritten RECORD lists every file with its hash, and it precedes the files in
+          // the layer: a file the wheel's RECORD does not vouch for is hashed now.
+          layers::Sha256 hash;
+          bytes_read_ += static_cast<std::int64_t>(
+              zip_->read(m, [&](std::span<const std::byte> block) { hash.update(block); }));
+          file.record_hash = record_hash(hash.finish());
+        }
+        file.entry.size = static_cast<std::int64_t>(m.size);
+        file.entry.content_source = std::make_shared<WheelMemberSource>(
+            zip_, i, file.record_hash, recorded, options_.sha256, verification_);
+        ++verification_->left;
       }
-      installed_[dest] = digest + "," + std::to_string(size);
+      installed_.emplace(dest, std::move(file));
     }
-    if (r != ARCHIVE_EOF)
-      fail(std::string("is damaged: ") + archive_message(a.get()));
   }
 
-  void check_against_record(const std::string& path, const std::string& digest,
-                            std::int64_t size) const {
+  // A file's hash, known now, against RECORD.
+  void check_hash(const std::string& path, const std::string& digest) const {
     auto it = record_.find(path);
     if (it == record_.end())
       return;  // unlisted files are tolerated, as pip does
@@ -472,20 +416,31 @@ class Installer {
                " found)",
            "the wheel is damaged or was altered after it was built");
     }
-    if (row.size && *row.size != size) {
+  }
+
+  // A file's declared size against RECORD (the streamed bytes are then held to that size).
+  void check_size(const std::string& path, std::uint64_t size) const {
+    auto it = record_.find(path);
+    if (it == record_.end())
+      return;
+    const auto& recorded = it->second.size;
+    if (recorded && (*recorded < 0 || static_cast<std::uint64_t>(*recorded) != size)) {
       fail(path + " is " + std::to_string(size) + " bytes but RECORD says " +
-           std::to_string(*row.size));
+           std::to_string(*recorded));
     }
   }
 
-  // Creates the directories above `host`; a wheel that has a file where another of its entries
-  // needs a directory is refused (a filesystem_error would not name the wheel).
-  void make_parent(const fs::path& host, const std::string& entry) const {
-    std::error_code ec;
-    fs::create_directories(host.parent_path(), ec);
-    if (ec) {
-      fail("cannot place " + entry + ": " + ec.message(),
-           "another entry of the wheel is a file where this one needs a directory");
+  // A wheel that has a file where another of its entries needs a directory ("a" and "a/b")
+  // cannot be installed.
+  void check_no_file_is_a_parent() const {
+    for (const auto& [dest, file] : installed_) {
+      for (auto slash = dest.find('/'); slash != std::string::npos;
+           slash = dest.find('/', slash + 1)) {
+        if (installed_.contains(dest.substr(0, slash))) {
+          fail("cannot place " + dest + ": /" + dest.substr(0, slash) + " is a file",
+               "another entry of the wheel is a file where this one needs a directory");
+        }
+      }
     }
   }
 
@@ -498,57 +453,54 @@ class Installer {
     return "#!" + scheme_.interpreter + rest;
   }
 
-  void write_generated_file(const std::string& dest, const std::string& content, mode_t mode) {
-    if (!installed_.emplace(dest, "").second) {
+  void add_generated_file(const std::string& dest, std::string content, std::uint32_t mode) {
+    if (installed_.contains(dest)) {
       fail("would install " + dest + " twice (a script and an entry point share a name?)");
     }
-    fs::path host = root_ / dest;
-    make_parent(host, dest);
-    UniqueFd fd(::open(host.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-    if (!fd)
-      throw Error("cannot create " + host.string() + ": " + errno_text(errno));
-    write_all(fd.get(), std::as_bytes(std::span(content)), host);
-    installed_[dest] = record_hash(content) + "," + std::to_string(content.size());
-    written_ += static_cast<std::int64_t>(content.size());
+    WheelFile file;
+    file.entry.type = layers::TarEntry::Type::file;
+    file.entry.path = dest;
+    file.entry.mode = mode;
+    file.entry.size = static_cast<std::int64_t>(content.size());
+    file.record_hash = record_hash(content);
+    file.entry.content = std::move(content);
+    declared_ += file.entry.size;
+    installed_.emplace(dest, std::move(file));
   }
 
   void write_generated() {
     const std::string& root_dir = root_is_purelib_ ? scheme_.purelib : scheme_.platlib;
     std::string info = root_dir + "/" + dist_info_;
     for (const auto& ep : entry_points_) {
-      write_generated_file(scheme_.scripts + "/" + ep.name, launcher(scheme_.interpreter, ep),
-                           0755);
+      add_generated_file(scheme_.scripts + "/" + ep.name, launcher(scheme_.interpreter, ep), 0755);
     }
-    write_generated_file(info + "/INSTALLER", "stowage\n", 0644);
+    add_generated_file(info + "/INSTALLER", "stowage\n", 0644);
     if (options_.direct_url) {
       // PEP 610, canonical JSON: sorted keys, no spaces.
       std::string json = "{\"archive_info\":{\"hash\":\"sha256=" + options_.sha256 +
                          "\",\"hashes\":{\"sha256\":\"" + options_.sha256 + "\"}},\"url\":\"" +
                          *options_.direct_url + "\"}";
-      write_generated_file(info + "/direct_url.json", json, 0644);
+      add_generated_file(info + "/direct_url.json", json, 0644);
     }
     // RECORD: every installed file relative to the .dist-info's parent, sorted.
     std::string record;
     fs::path base(root_dir);
-    for (const auto& [dest, hash_and_size] : installed_) {
+    for (const auto& [dest, file] : installed_) {
       std::string rel = fs::path(dest).lexically_relative(base).generic_string();
-      record += csv_field(rel) + "," + hash_and_size + "\n";
+      record +=
+          csv_field(rel) + "," + file.record_hash + "," + std::to_string(file.entry.size) + "\n";
     }
     std::string record_path = info + "/RECORD";
     record += csv_field(fs::path(record_path).lexically_relative(base).generic_string()) + ",,\n";
-    fs::path host = root_ / record_path;
-    UniqueFd fd(::open(host.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (!fd)
-      throw Error("cannot create " + host.string() + ": " + errno_text(errno));
-    write_all(fd.get(), std::as_bytes(std::span(record)), host);
-    installed_[record_path] = "";
+    add_generated_file(record_path, std::move(record), 0644);
   }
 
   fs::path wheel_;
   std::string filename_;
   const InstallScheme& scheme_;
-  fs::path root_;
   const InstallOptions& options_;
+  std::shared_ptr<const ZipArchive> zip_;
+  std::shared_ptr<WheelVerification> verification_;
 
   std::string dist_info_;
   std::string data_dir_;
@@ -557,9 +509,10 @@ class Installer {
   bool root_is_purelib_ = true;
   std::map<std::string, RecordRow> record_;
   std::vector<EntryPoint> entry_points_;
-  std::map<std::string, std::string> installed_;  // image path → "hash,size" for RECORD
-  std::int64_t written_ = 0;
+  std::map<std::string, WheelFile> installed_;  // image path → file
+  std::int64_t declared_ = 0;                   // bytes the installed files add up to
   std::int64_t budget_ = 0;
+  std::int64_t bytes_read_ = 0;
 };
 
 }  // namespace
@@ -570,13 +523,16 @@ std::string InstallScheme::key() const {
 }
 
 std::string record_hash(std::string_view data) {
-  return "sha256=" + hex_to_base64url(layers::Digest::of(data).hex());
+  return record_hash(layers::Digest::of(data));
+}
+
+std::string record_hash(const layers::Digest& digest) {
+  return "sha256=" + hex_to_base64url(digest.hex());
 }
 
 InstalledWheel install_wheel(const fs::path& wheel, const std::string& filename,
-                             const InstallScheme& scheme, const fs::path& root,
-                             const InstallOptions& options) {
-  return Installer(wheel, filename, scheme, root, options).run();
+                             const InstallScheme& scheme, const InstallOptions& options) {
+  return Installer(wheel, filename, scheme, options).run();
 }
 
 }  // namespace stowage::builder::wheels

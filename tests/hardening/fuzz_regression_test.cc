@@ -91,15 +91,17 @@ TEST_CASE("requirements: a direct URL whose file name has an empty version is re
 TEST_CASE("wheel: a zip whose error has no message is refused, not a crash") {
   // Found by wheel_fuzz (crash-null-error-string): libarchive gave no error string for a
   // damaged central directory and a NULL was appended to a std::string (SEGV).
-  stowage::testing::TempDir dir;
   InstallScheme scheme{"lib", "lib", "bin", "include", "", "/usr/bin/python3"};
   try {
-    install_wheel(corpus("wheel", "crash-null-error-string"), "demo-1.0-py3-none-any.whl", scheme,
-                  dir / "root");
+    auto installed = install_wheel(corpus("wheel", "crash-null-error-string"),
+                                   "demo-1.0-py3-none-any.whl", scheme);
+    for (const auto& f : installed.files) {
+      if (f.entry.content_source)
+        f.entry.content_source->stream([](std::span<const std::byte>) {});
+    }
     FAIL("installed a damaged wheel");
   } catch (const stowage::Error& e) {
     CHECK_THAT(e.what(), Catch::StartsWith("demo-1.0-py3-none-any.whl: "));
-    CHECK_FALSE(fs::exists(dir / "root"));
   }
 }
 

@@ -217,6 +217,78 @@ TEST_CASE("a wrong hash aborts with the file, the expected and the actual hash, 
   CHECK_FALSE(fs::exists(tmp2 / "out"));
 }
 
+TEST_CASE("a warm build reads no wheel bytes; the layer comes from the wheels' digests") {
+  World& w = world();
+  TempDir tmp;
+  fs::copy_file(w.house / "requirements.lock", tmp / "requirements.lock");
+  write_recipe(tmp.path(), "requirements.lock");
+  auto build = [&](const std::string& out) {
+    auto r = run_stowage(
+        {"build", (tmp / "stowage.yaml").string(), "--output", (tmp / out).string(), "--json"},
+        tmp / "cache");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return nlohmann::json::parse(r.out);
+  };
+  auto cold = build("a");
+  CHECK(cold["bytesRead"].get<std::int64_t>() > 0);
+  // No unpacked copy of any wheel exists anywhere in the cache.
+  CHECK_FALSE(fs::exists(tmp / "cache/wheels/installed"));
+  auto warm = build("b");
+  CHECK(warm["bytesRead"].get<std::int64_t>() == 0);
+  REQUIRE(warm["layers"].size() == cold["layers"].size());
+  for (std::size_t i = 0; i < warm["layers"].size(); ++i) {
+    const auto& l = warm["layers"][i];
+    INFO(l["description"]);
+    CHECK(l["digest"] == cold["layers"][i]["digest"]);
+    if (l["class"] != "meta")
+      CHECK(l["cached"] == true);
+  }
+}
+
+TEST_CASE("a file that differs from its wheel's RECORD aborts the build, leaving nothing") {
+  world();
+  TempDir tmp;
+  // A wheel whose download hash is right (the lock has it) but whose RECORD lies about one
+  // big file: the mismatch shows only once that file has streamed into the layer.
+  fs::create_directories(tmp / "links");
+  fs::path wheel = tmp / "links/liar-1.0-py3-none-any.whl";
+  run_ok({kPython.string(), "-c",
+          "import os, sys, zipfile\n"
+          "with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n"
+          "  z.writestr('liar-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nRoot-Is-Purelib: "
+          "true\\n')\n"
+          "  z.writestr('liar-1.0.dist-info/METADATA', 'Name: liar\\nVersion: 1.0\\n')\n"
+          "  z.writestr('liar/big.so', os.urandom(4 << 20))\n"
+          "  z.writestr('liar-1.0.dist-info/RECORD', 'liar/big.so,sha256=AAAA,4194304\\n')\n",
+          wheel.string()});
+  write_text(tmp / "requirements.lock",
+             "--find-links links\nliar==1.0 --hash=sha256:" + sha256_of(wheel) + "\n");
+  write_recipe(tmp.path(), "requirements.lock");
+  auto r =
+      run_stowage({"build", (tmp / "stowage.yaml").string(), "--output", (tmp / "out").string()},
+                  tmp / "cache");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("liar-1.0-py3-none-any.whl: liar/big.so does not match the "
+                                    "wheel's RECORD (sha256=AAAA recorded, sha256="));
+  CHECK_FALSE(fs::exists(tmp / "out"));
+  // The cache holds the imported base's layer record and no other: no content layer was
+  // recorded. Its blobs are the base's and at most the tiny meta layer's (built alongside);
+  // nothing of the 4 MiB the abandoned layer had streamed, not even a temporary file.
+  auto count = [](const fs::path& dir) {
+    return std::distance(fs::directory_iterator(dir), fs::directory_iterator());
+  };
+  CHECK(count(tmp / "cache/layers") == 1);
+  auto record = nlohmann::json::parse(
+      stowage::read_file(fs::directory_iterator(tmp / "cache/layers")->path()));
+  std::string base_blob = record["digest"].get<std::string>().substr(7);
+  for (const auto& e : fs::directory_iterator(tmp / "cache/blobs/sha256")) {
+    INFO(e.path());
+    if (e.path().filename() != base_blob)
+      CHECK(fs::file_size(e.path()) < (64 << 10));
+  }
+}
+
 TEST_CASE("unpinned and unhashed lines, sdists and unfitting wheels are refused with why") {
   World& w = world();
   TempDir tmp;
