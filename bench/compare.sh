@@ -13,33 +13,19 @@
 # Environment: WEIGHT_MIB (2048), DEP_FILES (5000), DEP_MIB (200) size the content; KEEP=1
 # keeps the work directory's caches and registry storage afterwards.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build="${STOWAGE_BUILD_DIR:-$root/build}"
-stowage="$build/builder/stowage"
-workdir=$(realpath -m "${1:-$build/bench-compare}")
-. "$root/bench/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 if ! command -v buildah >/dev/null; then
   echo "bench: installing buildah (a bench-only dependency)" >&2
   apt-get install -y -qq buildah >/dev/null
 fi
-[ -x "$stowage" ] || { echo "bench: build stowage first ($stowage)" >&2; exit 1; }
-
-mkdir -p "$workdir"
-content=$workdir/content
-python3 "$root/bench/make_content.py" "$content" "${WEIGHT_MIB:-2048}" "${DEP_FILES:-5000}" \
-  "${DEP_MIB:-200}"
-base_tar="$build/test-bases/bookworm-python3.tar"
-"$root/scripts/make-base.sh" "$base_tar" python3
+bench_init compare "${1:-}"
+bench_content "${WEIGHT_MIB:-2048}" "${DEP_FILES:-5000}" "${DEP_MIB:-200}"
+bench_base
 
 # Every run starts from nothing but the content and the base tarball.
-run=$workdir/run
-rm -rf "$run"
-mkdir -p "$run"
-WORK=$run
-cd "$run"  # stowage writes its Kubernetes manifests under ./stowage-out
-RESULTS=$run/results.txt
-: >"$RESULTS"
+bench_start_run
 trap 'bench_cleanup; [ "${KEEP:-0}" = 1 ] || rm -rf "$run/buildah" "$run/registry" "$run/cache-"* "$run/layout"' EXIT
 start_registry "$run/registry"
 echo "bench: registry at $REGISTRY, work in $run" >&2
@@ -101,23 +87,7 @@ rm -f "$run"/floor-*
 echo "  registry floor: $(seconds_of floor_seq) s sequential, $(seconds_of floor_par) s parallel" >&2
 
 # --- stowage -------------------------------------------------------------------------------
-mkdir -p "$run/project"
-ln -s "$content/weights" "$content/deps" "$run/project/"
-cp -r "$content/app" "$run/project/app"
-cat >"$run/project/stowage.yaml" <<YAML
-name: bench-compare
-base: $REGISTRY/base:1
-model:
-  - {src: weights/, dst: /models}
-code:
-  - {src: deps/, dst: /usr/lib/python3/dist-packages, class: dependencies}
-  - {src: app/, dst: /app}
-YAML
-# The symlinks are the recipe directory's own entries; stowage refuses links that leave it,
-# so the project holds real directories.
-rm "$run/project/weights" "$run/project/deps"
-cp -al "$content/weights" "$content/deps" "$run/project/"
-recipe=$run/project/stowage.yaml
+bench_project bench-compare "$REGISTRY/base:1"
 
 echo "bench: stowage" >&2
 blob_sizes >"$run/blobs-0"

@@ -1,7 +1,66 @@
 # Helpers shared by the bench scripts (sourced, not run).
+# shellcheck shell=bash
 # Everything listens on 127.0.0.1 only and is stopped by the caller's EXIT trap (bench_cleanup).
 
 bench_pids=()
+
+# bench_init NAME [WORKDIR]: what every bench script starts from. Sets root (the checkout),
+# build ($STOWAGE_BUILD_DIR, default $root/build), stowage (the binary, which must be built
+# already) and workdir (WORKDIR, default $build/bench-NAME; created, kept between runs).
+bench_init() {
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  build="${STOWAGE_BUILD_DIR:-$root/build}"
+  stowage="$build/builder/stowage"
+  workdir=$(realpath -m "${2:-$build/bench-$1}")
+  [ -x "$stowage" ] || { echo "bench: build stowage first ($stowage)" >&2; exit 1; }
+  mkdir -p "$workdir"
+}
+
+# bench_content WEIGHT_MIB DEP_FILES DEP_MIB: generated weights, dependency files and code in
+# $workdir/content (bench/make_content.py; kept between runs). Sets content.
+bench_content() {
+  content=$workdir/content
+  python3 "$root/bench/make_content.py" "$content" "$1" "$2" "$3"
+}
+
+# bench_base: the Debian bookworm base tarball with python3, made once per build directory
+# (shared with the tests). Sets base_tar.
+bench_base() {
+  base_tar="$build/test-bases/bookworm-python3.tar"
+  "$root/scripts/make-base.sh" "$base_tar" python3
+}
+
+# bench_project NAME BASE: $run/project/stowage.yaml on BASE (a recipe's `base:`) with the
+# content: the weights as the model, the dependency files as a dependencies layer, the code.
+# The content is hard-linked, not symlinked: stowage refuses links that leave the recipe's
+# directory. Sets recipe.
+bench_project() {
+  cp -al "$content/weights" "$content/deps" "$run/project/"
+  cp -r "$content/app" "$run/project/app"
+  recipe=$run/project/stowage.yaml
+  cat >"$recipe" <<YAML
+name: $1
+base: $2
+model:
+  - {src: weights/, dst: /models}
+code:
+  - {src: deps/, dst: /usr/lib/python3/dist-packages, class: dependencies}
+  - {src: app/, dst: /app}
+YAML
+}
+
+# bench_start_run: a fresh run directory, $workdir/run, with an empty project/ in it; it becomes
+# the current directory (stowage writes its Kubernetes manifests under ./stowage-out) and where
+# measure() puts its files. Sets run, WORK and RESULTS (emptied).
+bench_start_run() {
+  run=$workdir/run
+  rm -rf "$run"
+  mkdir -p "$run/project"
+  WORK=$run
+  RESULTS=$run/results.txt
+  : >"$RESULTS"
+  cd "$run" || exit 1
+}
 
 bench_cleanup() {
   local pid

@@ -5,20 +5,11 @@
 # so every run uploads every byte. The layout is stowage's own build of 1 GiB of incompressible
 # weights (2 files, stored uncompressed) and a few small files; `base: scratch`.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build="${STOWAGE_BUILD_DIR:-$root/build}"
-stowage="$build/builder/stowage"
-workdir=$(realpath -m "${1:-$build/bench-push}")
-. "$root/bench/lib.sh"
-[ -x "$stowage" ] || { echo "bench: build stowage first ($stowage)" >&2; exit 1; }
-
-mkdir -p "$workdir"
-content=$workdir/content
-python3 "$root/bench/make_content.py" "$content" "${WEIGHT_MIB:-1024}" 50 1
-run=$workdir/run
-rm -rf "$run"
-mkdir -p "$run/project"
-cd "$run"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_init push "${1:-}"
+bench_content "${WEIGHT_MIB:-1024}" 50 1
+bench_start_run
 trap 'bench_cleanup; [ "${KEEP:-0}" = 1 ] || rm -rf "$run/registry" "$run/layout" "$run/cache"' EXIT
 cp -al "$content/weights" "$content/deps" "$run/project/"
 cat >"$run/project/stowage.yaml" <<YAML

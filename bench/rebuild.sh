@@ -5,39 +5,13 @@
 # code layer and the image) and `stowage plan`. Targets: warm < 0.5 s and < 5% of cold;
 # plan < 0.2 s.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build="${STOWAGE_BUILD_DIR:-$root/build}"
-stowage="$build/builder/stowage"
-workdir=$(realpath -m "${1:-$build/bench-rebuild}")
-. "$root/bench/lib.sh"
-[ -x "$stowage" ] || { echo "bench: build stowage first ($stowage)" >&2; exit 1; }
-
-mkdir -p "$workdir"
-content=$workdir/content
-python3 "$root/bench/make_content.py" "$content" "${WEIGHT_MIB:-2048}" "${DEP_FILES:-5000}" \
-  "${DEP_MIB:-200}"
-base_tar="$build/test-bases/bookworm-python3.tar"
-"$root/scripts/make-base.sh" "$base_tar" python3
-
-run=$workdir/run
-rm -rf "$run"
-mkdir -p "$run/project"
-WORK=$run
-RESULTS=$run/results.txt
-: >"$RESULTS"
-cd "$run"
-cp -al "$content/weights" "$content/deps" "$run/project/"
-cp -r "$content/app" "$run/project/app"
-cat >"$run/project/stowage.yaml" <<YAML
-name: bench-rebuild
-base: rootfs:$base_tar
-model:
-  - {src: weights/, dst: /models}
-code:
-  - {src: deps/, dst: /usr/lib/python3/dist-packages, class: dependencies}
-  - {src: app/, dst: /app}
-YAML
-recipe=$run/project/stowage.yaml
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_init rebuild "${1:-}"
+bench_content "${WEIGHT_MIB:-2048}" "${DEP_FILES:-5000}" "${DEP_MIB:-200}"
+bench_base
+bench_start_run
+bench_project bench-rebuild "rootfs:$base_tar"
 cat "$content"/weights/* >/dev/null  # page cache, as for every later run
 
 echo "bench: cold build" >&2

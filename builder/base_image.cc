@@ -130,7 +130,8 @@ BaseImage from_rootfs(const recipes::Recipe& recipe, const layers::Platform& pla
 }
 
 BaseImage from_registry(const recipes::Recipe& recipe, const std::string& reference,
-                        const layers::Platform& platform, registry::Client& client) {
+                        const layers::Platform& platform, const layers::BlobStore& blobs,
+                        registry::Client& client) {
   auto where = recipe.where("base");
   registry::Reference ref = [&] {
     try {
@@ -139,7 +140,9 @@ BaseImage from_registry(const recipes::Recipe& recipe, const std::string& refere
       throw InputError(e.reason(), e.hint(), where);
     }
   }();
-  registry::RemoteImage image = registry::fetch_image(client, ref, platform);
+  // Its manifest and config are kept in `blobs`: a later build asks the registry only what the
+  // tag points at (nothing when the reference is pinned by digest).
+  registry::RemoteImage image = registry::fetch_image(client, ref, platform, &blobs);
   BaseImage base;
   base.description = reference;
   base.config = image.config;
@@ -183,7 +186,7 @@ BaseImage resolve_base(const recipes::Recipe& recipe, const recipes::Resolution&
     case Kind::registry:
       break;
   }
-  return from_registry(recipe, resolution.base_image, platform, client);
+  return from_registry(recipe, resolution.base_image, platform, blobs, client);
 }
 
 }  // namespace stowage::builder

@@ -29,8 +29,9 @@ struct BaseImage {
 
 // Resolves the recipe's base for `platform`: `resolution.base_image` when it is a registry
 // image (written in the recipe, or the knowledge base's default), read through `client`
-// (manifest and config only). Layers of local bases (oci:, rootfs:) are placed in `blobs`; a
-// rootfs tarball is compressed with `compression` once and then found through `cache`.
+// (manifest and config only, kept in `blobs` for the next build: see registry::fetch_image).
+// Layers of local bases (oci:, rootfs:) are placed in `blobs`; a rootfs tarball is compressed
+// with `compression` once and then found through `cache`.
 // Throws InputError for a base that does not exist, is not an image, or lacks the platform,
 // and Error when a registry cannot be read.
 BaseImage resolve_base(const recipes::Recipe& recipe, const recipes::Resolution& resolution,

@@ -15,6 +15,7 @@
 #include "builder/build_history.h"
 #include "builder/deploy_manifests.h"
 #include "builder/entrypoint_check.h"
+#include "builder/image_env.h"
 #include "builder/layer_cache.h"
 #include "builder/secret_env.h"
 #include "builder/source_revision.h"
@@ -62,7 +63,8 @@ void remove_stale_cache_temporaries(const fs::path& root) {
     }
     begin = end;
   }
-  for (const auto& dir : dirs) remove_stale_temporaries(dir);
+  for (const auto& dir : dirs)
+    remove_stale_temporaries(dir);
 }
 
 fs::path cache_root(const BuildOptions& options) {
@@ -80,17 +82,6 @@ layers::TarOptions tar_options() {
   layers::TarOptions tar;
   tar.mtime = layers::source_date_epoch();
   return tar;
-}
-
-void set_env(std::vector<std::string>& env, const std::string& key, const std::string& value) {
-  std::string prefix = key + "=";
-  for (auto& e : env) {
-    if (e.starts_with(prefix)) {
-      e = prefix + value;
-      return;
-    }
-  }
-  env.push_back(prefix + value);
 }
 
 // The meta layer's only file: what was built from what. It changes when the recipe or the
@@ -261,7 +252,8 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
                  std::make_move_iterator(packages.end()));
   // serve.command must name an executable in the image (builder/entrypoint_check.h).
   auto entrypoint = check_entrypoint(p.recipe, p.base, content, cache.blobs, cache.root);
-  if (!entrypoint.warning.empty()) python.warn(entrypoint.warning);
+  if (!entrypoint.warning.empty())
+    python.warn(entrypoint.warning);
   p.plan = plan_layers(std::move(content), plan_options);
 
   auto tar = tar_options();
@@ -296,8 +288,10 @@ BuildResult build(const BuildOptions& options) {
   const int threads = effective_threads(options.threads);
   auto tar = tar_options();
 
+  // The checked-out revision goes into the meta layer and the manifest's annotations.
+  const std::string revision = git_revision(prepared.recipe.dir);
   std::vector<PlannedLayer> plan = prepared.plan;
-  plan.push_back(meta_layer(build_info(prepared, git_revision(prepared.recipe.dir)),
+  plan.push_back(meta_layer(build_info(prepared, revision),
                             options.compression.value_or(layers::Compression::zstd)));
 
   std::vector<std::optional<layers::LayerResult>> results(plan.size());
@@ -336,10 +330,14 @@ BuildResult build(const BuildOptions& options) {
   }
   // Big layers even stream while they are built, when the registry cannot hold them yet: the
   // repository is new, so there is no HEAD to skip them by. Not with --chunk-size: a streamed
-  // PATCH has no size limit.
-  const bool stream_big_layers = background && options.push_options.chunk_size == 0 &&
-                                 registry::repository_is_new(client, *push_target);
+  // PATCH has no size limit. The registry is asked only when there is a big layer to build (a
+  // warm rebuild has none), so that such a rebuild does not pay for the question.
   constexpr std::int64_t kStreamedLayerBytes = 64 << 20;
+  const bool stream_big_layers =
+      background && options.push_options.chunk_size == 0 &&
+      std::any_of(todo.begin(), todo.end(),
+                  [&](std::size_t i) { return plan[i].bytes >= kStreamedLayerBytes; }) &&
+      registry::repository_is_new(client, *push_target);
 
   auto streams = [&](std::size_t i) {
     return stream_big_layers && plan[i].bytes >= kStreamedLayerBytes;
@@ -396,8 +394,7 @@ BuildResult build(const BuildOptions& options) {
   config.platform = options.platform;
   config.created = layers::rfc3339(tar.mtime);
   const auto& r = prepared.recipe;
-  for (const auto& [k, v] : r.env)
-    set_env(config.config.env, k, v);
+  config.config.env = image_env(config.config.env, r.env);
   if (!r.user.empty())
     config.config.user = r.user;
   if (!r.workdir.empty())
@@ -459,8 +456,8 @@ BuildResult build(const BuildOptions& options) {
   manifest.config.size = static_cast<std::int64_t>(result.config_json.size());
   manifest.annotations["org.opencontainers.image.created"] = config.created;
   manifest.annotations["org.opencontainers.image.title"] = r.name;
-  if (std::string rev = git_revision(r.dir); !rev.empty()) {
-    manifest.annotations["org.opencontainers.image.revision"] = rev;
+  if (!revision.empty()) {
+    manifest.annotations["org.opencontainers.image.revision"] = revision;
   }
   if (std::string url = git_origin_url(r.dir); !url.empty()) {
     manifest.annotations["org.opencontainers.image.source"] = url;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <sstream>
 
+#include "builder/image_env.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "layers/digest.h"
@@ -17,9 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// What containerd and Docker give a container whose image has no Env at all.
-constexpr std::string_view kDefaultPath =
-    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 // Linux's MAXSYMLINKS.
 constexpr int kMaxSymlinks = 40;
 
@@ -262,22 +260,6 @@ Found classify(const View& view, const std::optional<std::string>& resolved) {
   return (it->second.mode & 0111) != 0 ? Found::executable : Found::not_executable;
 }
 
-// The PATH a runtime gives the process: the image's, else (containerd's WithImageConfig)
-// the default only when the image's Env is empty altogether. An Env without PATH gets none
-// under containerd, so a bare command name is then not found at all.
-std::optional<std::string> image_path(const BaseImage& base, const recipes::Recipe& recipe) {
-  if (auto it = recipe.env.find("PATH"); it != recipe.env.end())
-    return it->second;
-  const auto& env = base.config.config.env;
-  auto path = std::find_if(env.begin(), env.end(),
-                           [](const std::string& e) { return e.starts_with("PATH="); });
-  if (path != env.end())
-    return path->substr(5);
-  if (recipe.env.empty() && base.config.config.env.empty())
-    return std::string(kDefaultPath);
-  return std::nullopt;
-}
-
 // Executables elsewhere in the image with the same name, for "did you mean".
 std::vector<std::string> same_name(const View& view, const std::string& name) {
   std::vector<std::string> out;
@@ -336,12 +318,12 @@ EntrypointCheck check_in_image(const recipes::Recipe& recipe, const BaseImage& b
   apply_content(view, content);
 
   std::string cwd = recipe.workdir.empty() ? base.config.config.working_dir : recipe.workdir;
-  const std::optional<std::string> path_env = image_path(base, recipe);
+  const std::string path_env = env_value(image_env(base.config.config.env, recipe.env), "PATH");
   std::vector<std::string> candidates;
   if (command.find('/') != std::string::npos) {
     candidates.push_back(command);
-  } else if (path_env) {
-    std::istringstream dirs(*path_env);
+  } else {
+    std::istringstream dirs(path_env);
     for (std::string dir; std::getline(dirs, dir, ':');) {
       if (!dir.empty())
         candidates.push_back(dir + "/" + command);
@@ -387,14 +369,8 @@ EntrypointCheck check_in_image(const recipes::Recipe& recipe, const BaseImage& b
                        where);
     case Found::missing: {
       std::string hint;
-      if (command.find('/') == std::string::npos && !path_env) {
-        throw InputError(what + " cannot be found: the image's Env has no PATH",
-                         "containerd then starts the process with no PATH at all; write the "
-                         "command's absolute path, or set env: {PATH: ...}",
-                         where);
-      }
       if (command.find('/') == std::string::npos) {
-        hint = "no executable " + command + " in the image's PATH (" + *path_env + ")";
+        hint = "no executable " + command + " in the image's PATH (" + path_env + ")";
       } else {
         hint = "no such file in the base image " + base.description +
                " or in the recipe's model, code and Python packages";

@@ -9,10 +9,9 @@
 //
 // The lookup follows the rules a runtime's exec follows:
 //   - a command with a '/' is a path, absolute or relative to the image's working directory;
-//   - a bare name is searched in the image's PATH, skipping matches that are not executable.
-//     An image with no Env at all gets the runtimes' default PATH; an Env without PATH gets
-//     none under containerd (seen with 1.6's ctr: "executable file not found in $PATH"), so a
-//     bare name is refused there;
+//   - a bare name is searched in the image's PATH (builder/image_env.h: the recipe's, else the
+//     base's, else the conventional default the build writes), skipping matches that are not
+//     executable;
 //   - symlinks are followed anywhere in the path (/bin -> usr/bin, python3 -> python3.11), at
 //     most 40 of them;
 //   - the result must be a regular file with an execute bit; when it is a script the build

@@ -119,18 +119,22 @@ void AtomicFile::write(std::string_view data) {
 }
 
 void AtomicFile::commit() {
+  commit_as(final_path_);
+}
+
+void AtomicFile::commit_as(const std::filesystem::path& path) {
   if (::fsync(fd_.get()) != 0) {
     throw Error("cannot sync " + temp_path_.string() + ": " + errno_text(errno));
   }
   if (::close(fd_.release()) != 0) {
     throw Error("cannot close " + temp_path_.string() + ": " + errno_text(errno));
   }
-  if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
-    throw Error("cannot rename " + temp_path_.string() + " to " + final_path_.string() + ": " +
+  if (::rename(temp_path_.c_str(), path.c_str()) != 0) {
+    throw Error("cannot rename " + temp_path_.string() + " to " + path.string() + ": " +
                 errno_text(errno));
   }
   committed_ = true;
-  fsync_directory(final_path_.parent_path());
+  fsync_directory(path.parent_path());
 }
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view data) {

@@ -62,6 +62,10 @@ class AtomicFile {
   void write(std::string_view data);
   // fsync + rename + directory fsync. After this the object owns nothing.
   void commit();
+  // commit(), but to `path` instead of the final path given at construction: for content whose
+  // name is known only once it is written (a blob named by its digest). `path` must be in the
+  // same directory as the final path. Throws Error.
+  void commit_as(const std::filesystem::path& path);
 
  private:
   std::filesystem::path final_path_;

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -18,6 +19,24 @@ namespace stowage::fuzz {
 
 inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
+}
+
+// A property the target checks: when it does not hold, abort(), which libFuzzer reports as a
+// crash and saves the input for.
+inline void require(bool holds) {
+  if (!holds)
+    std::abort();
+}
+
+// Runs `check` (the parse and the properties of its result); an exception of type `Refusal`,
+// the one the parser's contract names for bad input, ends it as a normal run. Anything else
+// escapes to libFuzzer as a finding.
+template <class Refusal, class Check>
+void refusing(Check&& check) {
+  try {
+    check();
+  } catch (const Refusal&) {
+  }
 }
 
 // The bytes as an anonymous in-memory file, for readers that take a path: path() names it

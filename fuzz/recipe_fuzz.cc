@@ -5,11 +5,10 @@
 #include "recipes/recipe.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  try {
-    // The directory does not exist, so `src` and `rootfs:` paths are refused, never read.
-    stowage::recipes::parse_recipe(stowage::fuzz::as_text(data, size),
-                                   "/nonexistent-fuzz-dir/stowage.yaml");
-  } catch (const stowage::InputError&) {
-  }
+  using namespace stowage::fuzz;
+  // The directory does not exist, so `src` and `rootfs:` paths are refused, never read.
+  refusing<stowage::InputError>([&] {
+    stowage::recipes::parse_recipe(as_text(data, size), "/nonexistent-fuzz-dir/stowage.yaml");
+  });
   return 0;
 }

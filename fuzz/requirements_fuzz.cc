@@ -1,20 +1,16 @@
 // Requirements locks (builder/wheels/lock.h): parse or throw InputError; every package kept is
 // pinned and hashed.
-#include <cstdlib>
-
 #include "builder/wheels/lock.h"
 #include "core/error.h"
 #include "fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  try {
+  using namespace stowage::fuzz;
+  refusing<stowage::InputError>([&] {
     auto lock = stowage::builder::wheels::parse_requirements(
-        stowage::fuzz::as_text(data, size), "/nonexistent-fuzz-dir/requirements.lock", {});
-    for (const auto& p : lock.packages) {
-      if (p.name.empty() || p.version.empty() || (p.sha256.empty() && p.files.empty()))
-        std::abort();
-    }
-  } catch (const stowage::InputError&) {
-  }
+        as_text(data, size), "/nonexistent-fuzz-dir/requirements.lock", {});
+    for (const auto& p : lock.packages)
+      require(!p.name.empty() && !p.version.empty() && (!p.sha256.empty() || !p.files.empty()));
+  });
   return 0;
 }

@@ -1,20 +1,15 @@
 // PEP 691 pages (builder/wheels/simple_index.h): parse or throw Error (never a JSON library
 // exception); every file found has a URL.
-#include <cstdlib>
-
 #include "builder/wheels/simple_index.h"
 #include "core/error.h"
 #include "fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  try {
-    auto files = stowage::builder::wheels::parse_simple_json(stowage::fuzz::as_text(data, size),
-                                                             "https://index.invalid/simple/demo/");
-    for (const auto& f : files) {
-      if (f.url.empty())
-        std::abort();
-    }
-  } catch (const stowage::Error&) {
-  }
+  using namespace stowage::fuzz;
+  refusing<stowage::Error>([&] {
+    for (const auto& f : stowage::builder::wheels::parse_simple_json(
+             as_text(data, size), "https://index.invalid/simple/demo/"))
+      require(!f.url.empty());
+  });
   return 0;
 }

@@ -2,7 +2,6 @@
 // entries and their content or throws Error; every path it returns is relative and has no ".."
 // component.
 #include <array>
-#include <cstdlib>
 
 #include "core/error.h"
 #include "fuzz/fuzz_input.h"
@@ -28,8 +27,10 @@ bool escapes(const std::string& path) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  stowage::fuzz::MemoryFile file(data, size);
-  try {
+  using namespace stowage::fuzz;
+  using Type = stowage::layers::TarReaderEntry::Type;
+  MemoryFile file(data, size);
+  refusing<stowage::Error>([&] {
     stowage::layers::TarReader reader(file.path());
     std::array<std::byte, 4096> buf;
     // Bounded: a corrupt archive must not make the reader loop forever.
@@ -37,18 +38,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       auto entry = reader.next();
       if (!entry)
         break;
-      if (escapes(entry->path))
-        std::abort();
-      if (entry->type == stowage::layers::TarReaderEntry::Type::hardlink &&
-          escapes(entry->link_target))
-        std::abort();
+      require(!escapes(entry->path));
+      require(entry->type != Type::hardlink || !escapes(entry->link_target));
       std::int64_t total = 0;
       while (std::size_t n = reader.read(buf))
         total += static_cast<std::int64_t>(n);
-      if (entry->type == stowage::layers::TarReaderEntry::Type::file && total > entry->size)
-        std::abort();
+      require(entry->type != Type::file || total <= entry->size);
     }
-  } catch (const stowage::Error&) {
-  }
+  });
   return 0;
 }

@@ -285,22 +285,10 @@ Digest BlobStore::Writer::commit(const std::optional<Digest>& expected) {
     throw Error("blob content hashes to " + actual.str() + ", expected " + expected->str(),
                 "the source is corrupted or changed while it was read");
   }
-  fs::path final_path = store_.path_of(actual);
   // A blob already present with the right size is kept; one with the wrong size (left by some
   // other tool) is replaced.
-  if (store_.size_of(actual) != size_) {
-    // AtomicFile's own commit() renames to the path fixed at construction, but a streamed
-    // blob's name is known only now: sync the temporary file and rename it here. The
-    // AtomicFile's destructor then finds no temporary file left to remove.
-    if (::fsync(file->fd()) != 0) {
-      throw Error("cannot sync " + file->temp_path().string() + ": " + errno_text(errno));
-    }
-    if (::rename(file->temp_path().c_str(), final_path.c_str()) != 0) {
-      throw Error("cannot rename " + file->temp_path().string() + " to " + final_path.string() +
-                  ": " + errno_text(errno));
-    }
-    fsync_dir(store_.dir_);
-  }
+  if (store_.size_of(actual) != size_)
+    file->commit_as(store_.path_of(actual));
   digest_ = actual;
   return actual;
 }

@@ -23,6 +23,56 @@ void verify(const std::string& raw, const layers::Descriptor& expected, const st
   }
 }
 
+// The document `digest` names, from `cache` when it holds it and its bytes tell their media
+// type (a manifest without "mediaType" needs the registry's Content-Type header).
+std::optional<RemoteDocument> cached_document(const layers::BlobStore* cache,
+                                              const layers::Digest& digest) {
+  if (cache == nullptr || !cache->has(digest))
+    return std::nullopt;
+  RemoteDocument doc;
+  doc.raw = cache->read(digest);
+  doc.descriptor.media_type = layers::media_type_of(doc.raw);
+  if (!mt::is_index(doc.descriptor.media_type) && !mt::is_manifest(doc.descriptor.media_type))
+    return std::nullopt;
+  doc.descriptor.digest = digest;
+  doc.descriptor.size = static_cast<std::int64_t>(doc.raw.size());
+  return doc;
+}
+
+// fetch_manifest() through `cache` (see fetch_image()).
+RemoteDocument fetch_document(Client& client, const Reference& ref,
+                              const layers::BlobStore* cache) {
+  if (ref.digest()) {
+    if (auto doc = cached_document(cache, *ref.digest()))
+      return *std::move(doc);
+  }
+  RemoteDocument doc = fetch_manifest(client, ref);
+  if (cache != nullptr)
+    cache->put(doc.raw);
+  return doc;
+}
+
+// The config blob's bytes, verified against `config`, through `cache`.
+std::string fetch_config(Client& client, const Reference& ref, const layers::Descriptor& config,
+                         const layers::BlobStore* cache) {
+  std::string raw;
+  if (cache != nullptr && cache->has(config.digest)) {
+    raw = cache->read(config.digest);
+  } else {
+    Request req;
+    req.url = "/v2/" + ref.repository() + "/blobs/" + config.digest.str();
+    req.follow_redirects = true;
+    Response r = client.transport(ref).send(req, {transport::pull_scope(ref.repository())});
+    if (!r.ok())
+      throw transport::registry_error(r, "fetching the config of " + ref.str());
+    raw = std::move(r.body);
+  }
+  verify(raw, config, "the config of " + ref.str());
+  if (cache != nullptr)
+    cache->put(raw);
+  return raw;
+}
+
 bool platform_matches(const layers::Platform& have, const layers::Platform& want) {
   return have.os == want.os && have.architecture == want.architecture &&
          (want.variant.empty() || have.variant == want.variant);
@@ -72,8 +122,9 @@ RemoteDocument fetch_manifest(Client& client, const Reference& ref) {
   return doc;
 }
 
-RemoteImage fetch_image(Client& client, const Reference& ref, const layers::Platform& platform) {
-  RemoteImage image{ref, std::nullopt, fetch_manifest(client, ref), {}, {}, {}};
+RemoteImage fetch_image(Client& client, const Reference& ref, const layers::Platform& platform,
+                        const layers::BlobStore* cache) {
+  RemoteImage image{ref, std::nullopt, fetch_document(client, ref, cache), {}, {}, {}};
   if (mt::is_index(image.manifest_document.descriptor.media_type)) {
     image.index = std::move(image.manifest_document);
     layers::Index index = layers::parse_index(image.index->raw);
@@ -92,7 +143,7 @@ RemoteImage fetch_image(Client& client, const Reference& ref, const layers::Plat
                   available.empty() ? "its index lists no platforms"
                                     : "it has: " + available + " (choose one with --platform)");
     }
-    image.manifest_document = fetch_manifest(client, ref.with_digest(chosen->digest));
+    image.manifest_document = fetch_document(client, ref.with_digest(chosen->digest), cache);
     verify(image.manifest_document.raw, *chosen,
            "the " + platform.str() + " manifest of " + ref.str());
   }
@@ -103,16 +154,7 @@ RemoteImage fetch_image(Client& client, const Reference& ref, const layers::Plat
   image.manifest = layers::parse_manifest(image.manifest_document.raw);
   image.reference = ref.with_digest(image.manifest_document.descriptor.digest);
 
-  const auto& config = image.manifest.config;
-  auto& t = client.transport(ref);
-  Request req;
-  req.url = "/v2/" + ref.repository() + "/blobs/" + config.digest.str();
-  req.follow_redirects = true;
-  Response r = t.send(req, {transport::pull_scope(ref.repository())});
-  if (!r.ok())
-    throw transport::registry_error(r, "fetching the config of " + ref.str());
-  verify(r.body, config, "the config of " + ref.str());
-  image.raw_config = std::move(r.body);
+  image.raw_config = fetch_config(client, ref, image.manifest.config, cache);
   image.config = layers::parse_config(image.raw_config);
   return image;
 }

@@ -46,8 +46,14 @@ RemoteDocument fetch_manifest(Client& client, const Reference& ref);
 // Resolves `ref` to one platform's image: index → manifest for `platform` → config. This is
 // what `stowage inspect REF` shows and what a build reads from its base image. Throws Error
 // when the index has no manifest for `platform` (naming the platforms it has).
-RemoteImage fetch_image(Client& client, const Reference& ref,
-                        const layers::Platform& platform = {});
+//
+// With `cache`, every document named by a digest (the manifest or index of a reference pinned
+// by digest, the platform manifest an index names, the config) is read from `cache` when it is
+// there, verified as BlobStore::read does, and what is fetched is kept there. So a repeated
+// resolve asks the registry only what a tag points at, and nothing at all (not even a ping)
+// for a reference pinned by digest. A tag is always asked: it may have moved.
+RemoteImage fetch_image(Client& client, const Reference& ref, const layers::Platform& platform = {},
+                        const layers::BlobStore* cache = nullptr);
 
 // Streams `blob` from the repository of `repository` into `store`, verifying its size and
 // digest before it becomes visible there; does nothing when `store` already has it. Network

@@ -130,14 +130,20 @@ TEST_CASE("serve.command follows symlinks through the merged base") {
 
 TEST_CASE("a bare name is searched in the image's PATH") {
   Fixture f;
-  // No PATH in the image: the runtimes' default, which has /usr/bin.
+  // No PATH in the base: the default the build writes, which has /usr/bin, whatever else the
+  // recipe's env sets.
   CHECK(f.check("[python3]").executable == "/usr/bin/python3.11");
   CHECK(f.check("[sh, -c, 'exit 0']").executable == "/usr/bin/dash");
-  // An Env without PATH: containerd gives the process no PATH at all.
-  CHECK_THAT(refusal(f, "[python3]", {}, "env: {MODEL_DIR: /models}\n"),
-             Catch::Contains("python3 cannot be found: the image's Env has no PATH"));
-  CHECK(f.check("[/usr/bin/python3]", {}, "env: {MODEL_DIR: /models}\n").executable ==
+  CHECK(f.check("[python3]", {}, "env: {MODEL_DIR: /models}\n").executable ==
         "/usr/bin/python3.11");
+  std::string missing = refusal(f, "[python4]", {}, "env: {MODEL_DIR: /models}\n");
+  CHECK_THAT(missing, Catch::Contains("python4 does not exist in the image"));
+  CHECK_THAT(missing, Catch::Contains("PATH (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+                                      "/sbin:/bin)"));
+  // The base's PATH is searched, not the default.
+  f.base.config.config.env = {"PATH=/opt/tool", "LANG=C.UTF-8"};
+  CHECK_THAT(refusal(f, "[python3]", {}, "env: {MODEL_DIR: /models}\n"),
+             Catch::Contains("PATH (/opt/tool)"));
   f.base.config.config.env = {"PATH=/usr/bin", "LANG=C.UTF-8"};
   CHECK(f.check("[python3]", {}, "env: {MODEL_DIR: /models}\n").executable ==
         "/usr/bin/python3.11");

@@ -40,6 +40,18 @@ TEST_CASE("an atomic file abandoned before commit leaves nothing behind") {
   CHECK(count_entries(tmp.path()) == 0);
 }
 
+TEST_CASE("an atomic file can be committed under a name known only after writing") {
+  TempDir tmp;
+  {
+    AtomicFile f(tmp / "incoming");
+    f.write(std::string_view("content"));
+    f.commit_as(tmp / "named-by-content");
+  }
+  CHECK(stowage::read_file(tmp / "named-by-content") == "content");
+  CHECK_FALSE(fs::exists(tmp / "incoming"));
+  CHECK(count_entries(tmp.path()) == 1);
+}
+
 TEST_CASE("an atomic file replaces the old content whole") {
   TempDir tmp;
   auto target = tmp / "index.json";

@@ -30,7 +30,9 @@ void make_project(const fs::path& dir, std::int64_t weights_size = 3 << 20) {
                                           fs::perms::group_exec | fs::perms::others_read);
   // scratch has no shell: the script's interpreter comes with the content, or the build
   // refuses serve.command.
-  write_text(dir / "bin/sh", "\x7f" "ELF stand-in\n");
+  write_text(dir / "bin/sh",
+             "\x7f"
+             "ELF stand-in\n");
   fs::permissions(dir / "bin/sh", fs::perms::owner_exec, fs::perm_options::add);
   fs::create_symlink("main.py", dir / "app/entry.py");
   std::string long_dir(120, 'd');
@@ -113,7 +115,10 @@ TEST_CASE("a built layout is read back by skopeo with the recipe's config") {
   CHECK(config["config"]["Entrypoint"] == nlohmann::json::array({"/app/run.sh"}));
   CHECK(config["config"]["WorkingDir"] == "/app");
   CHECK(config["config"]["ExposedPorts"].contains("8080/tcp"));
-  CHECK(config["config"]["Env"] == nlohmann::json::array({"MODEL_DIR=/models"}));
+  // scratch has no PATH: the image gets the conventional one.
+  CHECK(config["config"]["Env"] ==
+        nlohmann::json::array({"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                               "MODEL_DIR=/models"}));
   CHECK(config["rootfs"]["diff_ids"].size() == 4);
   CHECK(config["history"].size() == 4);
 

@@ -307,20 +307,28 @@ TEST_CASE("a serve.command that is not in the image is refused before anything i
                                       "image (no such file in the base image rootfs:"));
   CHECK(!fs::exists(tmp / "out"));
 
-  // A bare name: the rootfs base has no config, so the image's Env is the recipe's, without
-  // PATH, and containerd would start the server with no PATH ("executable file not found").
-  replace_in_file(example / "stowage.yaml", "[/usr/bin/python4,", "[python3,");
+  // A bare name: the rootfs base has no config, so the image gets the conventional PATH (as
+  // BuildKit and buildah give it), next to the recipe's env. A name on no directory of it is
+  // refused, naming that PATH.
+  const std::string default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  replace_in_file(example / "stowage.yaml", "[/usr/bin/python4,", "[python4,");
   r = stowage_run({"plan", (example / "stowage.yaml").string()}, tmp / "cache");
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.err, Catch::Contains("python3 cannot be found: the image's Env has no PATH"));
-  // With a PATH it is found: /usr/bin/python3 is a link to python3.11 in the mmdebstrap base.
-  replace_in_file(example / "stowage.yaml", "env:\n",
-                  "env:\n  PATH: /usr/local/bin:/usr/bin:/bin\n");
+  CHECK_THAT(r.err, Catch::Contains("serve.command: python4 does not exist in the image (no "
+                                    "executable python4 in the image's PATH (" +
+                                    default_path + ")"));
+  // python3 is found: /usr/bin/python3 is a link to python3.11 in the mmdebstrap base.
+  replace_in_file(example / "stowage.yaml", "[python4,", "[python3,");
   r = stowage_run(
       {"build", (example / "stowage.yaml").string(), "--output", (tmp / "out").string()},
       tmp / "cache");
   CHECK(r.exit_code == 0);
   CHECK(r.err.find("warning") == std::string::npos);
+  auto config = json::parse(
+      run_ok({"skopeo", "inspect", "--config", "oci:" + (tmp / "out").string() + ":latest"}));
+  CHECK(config["config"]["Env"] == json::array({"PATH=" + default_path, "MODEL_DIR=/models",
+                                                "PORT=8080", "PYTHONDONTWRITEBYTECODE=1"}));
+  CHECK(config["config"]["Entrypoint"] == json::array({"python3", "/app/server.py"}));
 
   replace_in_file(example / "stowage.yaml", "[python3,", "[/app/server.py,");
   r = stowage_run({"plan", (example / "stowage.yaml").string()}, tmp / "cache");

@@ -92,4 +92,14 @@ std::vector<layers::TarEntry> entries_of_tree(const std::filesystem::path& root)
   return out;
 }
 
+layers::LayerResult write_tree_layer(const layers::BlobStore& store,
+                                     const std::filesystem::path& root,
+                                     const layers::CompressionOptions& compression,
+                                     const layers::TarOptions& tar) {
+  layers::LayerWriter writer(store, compression, tar);
+  for (const auto& e : entries_of_tree(root))
+    writer.add(e);
+  return writer.finish();
+}
+
 }  // namespace stowage::testing

@@ -7,7 +7,9 @@
 #include <string_view>
 #include <vector>
 
+#include "layers/blob_store.h"
 #include "layers/compressor.h"
+#include "layers/layer_writer.h"
 #include "layers/tar_writer.h"
 
 namespace stowage::testing {
@@ -40,6 +42,13 @@ void make_sample_tree(const std::filesystem::path& root, unsigned seed);
 // The entries of a host tree in archive order (bytewise, parents first); the second and later
 // names of a hard-linked file become hard links to the first.
 std::vector<layers::TarEntry> entries_of_tree(const std::filesystem::path& root);
+
+// The layer a LayerWriter makes of the host tree at `root` (entries_of_tree), committed to
+// `store`. Throws what the writer throws.
+layers::LayerResult write_tree_layer(const layers::BlobStore& store,
+                                     const std::filesystem::path& root,
+                                     const layers::CompressionOptions& compression,
+                                     const layers::TarOptions& tar = {});
 
 // The long file name used by make_sample_tree (longer than 100 bytes by itself).
 std::string long_name();

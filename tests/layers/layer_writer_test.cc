@@ -19,6 +19,7 @@ using stowage::testing::make_sample_tree;
 using stowage::testing::run_ok;
 using stowage::testing::sha256sum;
 using stowage::testing::TempDir;
+using stowage::testing::write_tree_layer;
 
 namespace {
 
@@ -26,10 +27,7 @@ LayerResult build(const BlobStore& store, const fs::path& tree, Compression c, i
   CompressionOptions options;
   options.algorithm = c;
   options.threads = threads;
-  LayerWriter writer(store, options, TarOptions{});
-  for (const auto& e : entries_of_tree(tree))
-    writer.add(e);
-  return writer.finish();
+  return write_tree_layer(store, tree, options);
 }
 
 void set_all_mtimes(const fs::path& root, fs::file_time_type when) {

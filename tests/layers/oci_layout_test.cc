@@ -13,21 +13,18 @@
 
 namespace fs = std::filesystem;
 using namespace stowage::layers;
-using stowage::testing::entries_of_tree;
 using stowage::testing::make_sample_tree;
 using stowage::testing::run_ok;
 using stowage::testing::TempDir;
+using stowage::testing::write_tree_layer;
 
 namespace {
 
 // Writes a complete one-layer image into the layout and returns its manifest descriptor.
 Descriptor write_image(const OciLayout& layout, const fs::path& tree, const std::string& cmd) {
   // gzip: umoci 0.4 does not read zstd layers.
-  LayerWriter writer(layout.blobs(), CompressionOptions{.algorithm = Compression::gzip},
-                     TarOptions{});
-  for (const auto& e : entries_of_tree(tree))
-    writer.add(e);
-  LayerResult layer = writer.finish();
+  LayerResult layer =
+      write_tree_layer(layout.blobs(), tree, CompressionOptions{.algorithm = Compression::gzip});
   ImageConfig config;
   config.created = rfc3339(1);
   config.config.cmd = {cmd};

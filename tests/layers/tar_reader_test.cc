@@ -17,6 +17,7 @@ using stowage::testing::entries_of_tree;
 using stowage::testing::make_sample_tree;
 using stowage::testing::run_ok;
 using stowage::testing::TempDir;
+using stowage::testing::write_tree_layer;
 
 namespace {
 std::map<std::string, TarReaderEntry> read_entries(const fs::path& blob,
@@ -42,10 +43,7 @@ TEST_CASE("the reader sees what the writer wrote, compressed or not", "[tar_read
     options.algorithm = c;
     TarOptions tar;
     tar.mtime = 1234;
-    LayerWriter writer(store, options, tar);
-    for (const auto& e : entries_of_tree(tmp / "src"))
-      writer.add(e);
-    LayerResult layer = writer.finish();
+    LayerResult layer = write_tree_layer(store, tmp / "src", options, tar);
 
     std::map<std::string, std::string> content;
     auto entries = read_entries(store.path_of(layer.descriptor.digest), &content);

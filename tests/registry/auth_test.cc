@@ -23,10 +23,6 @@ namespace {
 const char* kUser = "alice";
 const char* kPassword = "correct-horse-9f2c";
 
-std::vector<std::shared_ptr<registry::BlobSource>> local(const TestImage& image) {
-  return {std::make_shared<registry::LocalBlobSource>(image.root)};
-}
-
 registry::ClientOptions options_with(const std::filesystem::path& config_json,
                                      const std::string& insecure = "") {
   registry::ClientOptions o = loopback_options(insecure);

@@ -16,16 +16,7 @@ using namespace stowage;
 using namespace stowage::testing;
 using registry::BlobOutcome;
 using registry::Client;
-using registry::LocalBlobSource;
 using registry::Reference;
-
-namespace {
-
-std::vector<std::shared_ptr<registry::BlobSource>> local(const TestImage& image) {
-  return {std::make_shared<LocalBlobSource>(image.root)};
-}
-
-}  // namespace
 
 TEST_CASE("blobs pushed ahead are uploaded once and reported as uploaded by push_image") {
   RegistryServer server;

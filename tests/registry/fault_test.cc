@@ -18,10 +18,6 @@ using registry::Reference;
 
 namespace {
 
-std::vector<std::shared_ptr<registry::BlobSource>> local(const TestImage& image) {
-  return {std::make_shared<registry::LocalBlobSource>(image.root)};
-}
-
 registry::ClientOptions proxy_options(const FaultProxy& proxy) {
   registry::ClientOptions o = loopback_options(proxy.host());
   o.stall_timeout = std::chrono::seconds(1);
@@ -73,7 +69,8 @@ TEST_CASE("monolithic push through a failing proxy: 503, 429 + Retry-After, drop
                                        });
   Client puller(proxy_options(pull_proxy));
   layers::BlobStore store(dir / "store");
-  auto remote = registry::fetch_image(puller, Reference::parse(pull_proxy.host() + "/faulty/app:v1"));
+  auto remote =
+      registry::fetch_image(puller, Reference::parse(pull_proxy.host() + "/faulty/app:v1"));
   registry::fetch_layers(puller, remote, store, 1);
   for (const auto& l : image.manifest.layers) {
     REQUIRE(store.has(l.digest));

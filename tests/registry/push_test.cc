@@ -23,10 +23,6 @@ using registry::RegistryBlobSource;
 
 namespace {
 
-std::vector<std::shared_ptr<registry::BlobSource>> local(const TestImage& image) {
-  return {std::make_shared<LocalBlobSource>(image.root)};
-}
-
 // Copies `ref` into an OCI layout with skopeo and returns the digests of what it wrote.
 std::vector<std::string> skopeo_copy_blobs(const std::string& ref,
                                            const std::filesystem::path& dir) {
@@ -238,6 +234,45 @@ TEST_CASE("an index resolves to the requested platform; unknown platforms are na
     CHECK_THAT(e.what(), Catch::Contains("no image for linux/s390x"));
     CHECK_THAT(e.hint(), Catch::Contains("linux/amd64, linux/arm64"));
   }
+}
+
+TEST_CASE("fetch_image through a cache asks only for the tag, and nothing for a pinned reference") {
+  RegistryServer server;
+  TempDir dir;
+  TestImage image = make_test_image(dir / "img", {1000}, 9);
+  Reference ref = Reference::parse(server.host() + "/cached/app:v1");
+  {
+    Client pusher(loopback_options(server.host()));
+    registry::push_image(pusher, ref, image.image, local(image));
+  }
+  layers::BlobStore cache(dir / "cache");
+  // Requests for `what`, each from a new client as a new stowage process would make them (so
+  // each pings the registry again).
+  auto gets_for = [&](const std::function<void(Client&)>& what) {
+    int before = server.count_log_lines({"\"GET /v2/"});
+    Client client(loopback_options(server.host()));
+    what(client);
+    return server.count_log_lines({"\"GET /v2/"}) - before;
+  };
+
+  // Cold: the ping, the manifest by tag, the config.
+  CHECK(gets_for([&](Client& c) {
+          CHECK(registry::fetch_image(c, ref, {}, &cache).raw_config == image.image.raw_config);
+        }) == 3);
+  CHECK(cache.read(image.digest) == image.image.raw_manifest);
+  CHECK(cache.read(image.manifest.config.digest) == image.image.raw_config);
+  // Warm, by tag: the tag may have moved, so it is asked; the config comes from the cache.
+  CHECK(gets_for([&](Client& c) {
+          auto again = registry::fetch_image(c, ref, {}, &cache);
+          CHECK(again.reference.digest() == image.digest);
+          CHECK(again.raw_config == image.image.raw_config);
+        }) == 2);
+  // Warm, pinned by digest: no request at all, not even the ping.
+  CHECK(gets_for([&](Client& c) {
+          auto pinned = registry::fetch_image(c, ref.with_digest(image.digest), {}, &cache);
+          CHECK(pinned.manifest_document.raw == image.image.raw_manifest);
+          CHECK(pinned.raw_config == image.image.raw_config);
+        }) == 0);
 }
 
 TEST_CASE("push_layout pushes an OCI layout's tagged image; fetch_layers pulls it into a store") {

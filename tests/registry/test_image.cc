@@ -22,6 +22,10 @@ layers::Descriptor store_blob(const std::filesystem::path& root, const std::stri
 
 }  // namespace
 
+std::vector<std::shared_ptr<registry::BlobSource>> local(const TestImage& image) {
+  return {std::make_shared<registry::LocalBlobSource>(image.root)};
+}
+
 TestImage make_test_image(const std::filesystem::path& root, const std::vector<std::int64_t>& sizes,
                           unsigned seed) {
   TestImage t;

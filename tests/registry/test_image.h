@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "layers/image.h"
+#include "registry/blob_source.h"
 #include "registry/push.h"
 
 namespace stowage::testing {
@@ -23,6 +25,9 @@ struct TestImage {
 // with the same seeds make the same layers). Layers are written under `root`.
 TestImage make_test_image(const std::filesystem::path& root, const std::vector<std::int64_t>& sizes,
                           unsigned seed);
+
+// The blob sources a push of `image` reads from: its own blob directory.
+std::vector<std::shared_ptr<registry::BlobSource>> local(const TestImage& image);
 
 // Writes an OCI layout "oci-layout" + index.json tagging `image` as `tag` into image.root.
 void write_layout(const TestImage& image, const std::string& tag);
