@@ -20,9 +20,22 @@ namespace {
 
 constexpr int kPushes = 20;
 
-// Faults on roughly one request in four, every kind the proxy knows. Seeded: a run repeats
-// (up to the order in which parallel uploads reach the proxy).
+// Faults on roughly one request in four, every kind the proxy knows. The generator is seeded,
+// but parallel uploads reach the proxy in an order that varies with the machine's load, so which
+// request draws which fault does too: a kind drawn rarely (a 500 on one of ~15 manifest PUTs,
+// a stall at 1 %) may not be drawn in a run at all. So each kind also fires on a fixed request
+// early in the run (the first rules; a rule's count is of the requests it matches, and a request
+// gets only the first rule that fires, hence distinct counts).
 const char* kFaults = R"([
+  {"action": "status", "status": 500, "method": "PUT", "path": "/manifests/", "nth": 1},
+  {"action": "status", "status": 503, "nth": 2},
+  {"action": "status", "status": 429, "retry_after": 1, "nth": 4},
+  {"action": "reset", "nth": 6},
+  {"action": "stall", "seconds": 2, "nth": 8},
+  {"action": "truncate", "nth": 10},
+  {"action": "bad_length", "nth": 12},
+  {"action": "drop", "method": "PUT", "nth": 3},
+  {"action": "short_body", "method": "PUT", "path": "/blobs/uploads/", "nth": 20},
   {"action": "status", "status": 503, "probability": 0.04},
   {"action": "status", "status": 500, "method": "PUT", "path": "/manifests/", "probability": 0.15},
   {"action": "status", "status": 429, "retry_after": 1, "probability": 0.03},
@@ -131,8 +144,11 @@ TEST_CASE("pushes through a faulty proxy end with the exact image or fail cleanl
                               "truncate", "bad_length", "short_body"}) {
     CHECK_THAT(log, Catch::Contains(outcome));
   }
-  // Retries carry most pushes through.
-  CHECK(succeeded >= kPushes / 2);
+  // Retries carry pushes through. A push fails for good mostly when a short_body reaches its
+  // blob PUT (the registry refuses the digest): ~3 % of ~7 PUTs a push, and with the other
+  // faults ~1 push in 3 fails (7 of 20 in a run seen). Half of them failing would happen in
+  // ~5 % of runs; three quarters in well under 0.1 %.
+  CHECK(succeeded >= kPushes / 4);
 
   // Faults leave no debris that blocks later pushes: straight to the registry, every image of
   // every repository goes up and reads back.

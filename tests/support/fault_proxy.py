@@ -3,7 +3,8 @@
 
 faults.json: [{"method", "path", "nth", "action": "status"|"drop"|"stall", "status",
 "retry_after", "seconds"}]; see tests/support/registry_server.h (ProxyFault).
-Every request is logged as "METHOD PATH -> OUTCOME".
+Every request is logged as "METHOD PATH -> OUTCOME" (OUTCOME "exception …" when the handler
+failed, e.g. because the client had hung up).
 
 More actions, for tests/hardening:
   "reset"       read the request, then close the connection with a TCP RST;
@@ -144,7 +145,16 @@ def main():
             if method != "HEAD":
                 self.wfile.write(data)
 
-        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = handle_one
+        def handle_logged(self):
+            # A handler that dies (mostly: the client hung up first) would otherwise leave no
+            # line, and a test asking whether a fault happened could not tell why it did not.
+            try:
+                self.handle_one()
+            except Exception as e:
+                log("%s %s -> exception %r" % (self.command, self.path, e))
+                raise
+
+        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = handle_logged
 
     ThreadingHTTPServer(("127.0.0.1", args.port), Handler).serve_forever()
 
