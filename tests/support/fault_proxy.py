@@ -35,6 +35,7 @@ def main():
     rng = random.Random(args.seed)
     faults = json.load(open(args.faults))
     seen = [0] * len(faults)
+    spent = [False] * len(faults)
     lock = threading.Lock()
 
     def log(line):
@@ -42,8 +43,9 @@ def main():
             f.write(line + "\n")
 
     def fault_for(method, path):
-        # Every rule counts every request it matches; the first rule whose count hits its
-        # "nth" fires.
+        # Every rule counts every request it matches; the first rule that fires wins. An "nth"
+        # rule fires once: on its nth match, or, when an earlier rule took that request, on its
+        # next match, so that every fixed fault happens once there are enough requests.
         fired = None
         with lock:
             for i, f in enumerate(faults):
@@ -57,7 +59,8 @@ def main():
                 if "probability" in f:
                     if rng.random() < f["probability"]:
                         fired = f
-                elif seen[i] == f.get("nth", 1):
+                elif not spent[i] and seen[i] >= f.get("nth", 1):
+                    spent[i] = True
                     fired = f
         return fired
 
