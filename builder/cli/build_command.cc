@@ -123,8 +123,8 @@ void add_build_command(CLI::App& app, GlobalFlags& global) {
   cmd->add_option("--tag", flags->tag, "Ref name of the image in the layout")
       ->capture_default_str();
   cmd->add_option("--cache", flags->cache,
-                  "Cache directory (default: $STOWAGE_CACHE or "
-                  "~/.cache/stowage)");
+                  "Cache directory (default: $STOWAGE_CACHE, else "
+                  "$XDG_CACHE_HOME/stowage, else ~/.cache/stowage)");
   cmd->add_option("--compression", flags->compression, "zstd, gzip, none or auto")
       ->check(CLI::IsMember({"auto", "zstd", "gzip", "none"}))
       ->capture_default_str();

@@ -133,7 +133,7 @@ void add_plan_command(CLI::App& app, GlobalFlags& global) {
   auto flags = std::make_shared<PlanFlags>();
   auto* cmd = app.add_subcommand("plan", "Show how a recipe's content will be layered");
   cmd->add_option("recipe", flags->recipe, "Recipe file")->capture_default_str();
-  cmd->add_option("--cache", flags->cache, "Cache directory");
+  cmd->add_option("--cache", flags->cache, "Cache directory (default: as for build)");
   cmd->add_option("--compression", flags->compression, "zstd, gzip, none or auto")
       ->check(CLI::IsMember({"auto", "zstd", "gzip", "none"}))
       ->capture_default_str();
