@@ -342,8 +342,16 @@ Lock parse_pylock(std::string_view text, const fs::path& file, const MarkerEnvir
     if (f.url.empty() && path.empty()) {
       throw InputError(what + " has neither url nor path", "PEP 751 requires one of them", where);
     }
-    if (auto size = t["size"].value<std::int64_t>())
-      f.size = *size;
+    // node::value<int64_t>() would convert a float such as 63E152 with undefined behaviour
+    // (found by pylock_fuzz under UBSan): only an integer node is a size.
+    if (const toml::node* size = t.get("size")) {
+      const auto* integer = size->as_integer();
+      if (integer == nullptr || integer->get() < 0) {
+        throw InputError(what + " has a size that is not a non-negative integer",
+                         "PEP 751 gives the file's size in bytes", where);
+      }
+      f.size = integer->get();
+    }
     if (const toml::table* hashes = t["hashes"].as_table()) {
       if (auto sha = (*hashes)["sha256"].value<std::string>()) {
         std::string digest = lower(*sha);

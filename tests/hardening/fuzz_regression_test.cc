@@ -172,3 +172,21 @@ TEST_CASE("simple_json: entries and fields of the wrong type are skipped") {
   CHECK_THROWS_AS(parse_simple_json("{\"files\": 1", "https://index.invalid/simple/demo/"),
                   stowage::Error);
 }
+
+TEST_CASE("pylock: a file size that is not a non-negative integer is refused") {
+  // Found by pylock_fuzz under UBSan (crash-float-size): `size = 63E152` is a TOML float, and
+  // reading it as an integer converted it with undefined behaviour.
+  auto text = stowage::read_file(corpus("pylock", "crash-float-size"));
+  CHECK_THROWS_WITH(parse_pylock(text, "/p/pylock.toml", {}),
+                    Catch::Contains("size that is not a non-negative integer"));
+  for (const char* size : {"63E152", "-1", "\"12\""}) {
+    std::string lock = std::string(
+                           "lock-version = \"1.0\"\n[[packages]]\nname = \"a\"\n"
+                           "version = \"1.0\"\nwheels = [{ url = "
+                           "\"https://files.invalid/a-1.0-py3-none-any.whl\", size = ") +
+                       size + ", hashes = { sha256 = \"" + std::string(64, 'a') + "\" } }]\n";
+    INFO(lock);
+    CHECK_THROWS_WITH(parse_pylock(lock, "/p/pylock.toml", {}),
+                      Catch::Contains("pylock.toml") && Catch::Contains("non-negative integer"));
+  }
+}
