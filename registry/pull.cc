@@ -55,22 +55,21 @@ RemoteDocument fetch_document(Client& client, const Reference& ref,
 // The config blob's bytes, verified against `config`, through `cache`.
 std::string fetch_config(Client& client, const Reference& ref, const layers::Descriptor& config,
                          const layers::BlobStore* cache) {
-  std::string raw;
   if (cache != nullptr && cache->has(config.digest)) {
-    raw = cache->read(config.digest);
-  } else {
-    Request req;
-    req.url = "/v2/" + ref.repository() + "/blobs/" + config.digest.str();
-    req.follow_redirects = true;
-    Response r = client.transport(ref).send(req, {transport::pull_scope(ref.repository())});
-    if (!r.ok())
-      throw transport::registry_error(r, "fetching the config of " + ref.str());
-    raw = std::move(r.body);
+    std::string raw = cache->read(config.digest);
+    verify(raw, config, "the config of " + ref.str());
+    return raw;
   }
-  verify(raw, config, "the config of " + ref.str());
+  Request req;
+  req.url = "/v2/" + ref.repository() + "/blobs/" + config.digest.str();
+  req.follow_redirects = true;
+  Response r = client.transport(ref).send(req, {transport::pull_scope(ref.repository())});
+  if (!r.ok())
+    throw transport::registry_error(r, "fetching the config of " + ref.str());
+  verify(r.body, config, "the config of " + ref.str());
   if (cache != nullptr)
-    cache->put(raw);
-  return raw;
+    cache->put(r.body);
+  return std::move(r.body);
 }
 
 bool platform_matches(const layers::Platform& have, const layers::Platform& want) {
