@@ -8,19 +8,18 @@
 # directory (FIRST_INSTALL=1: see below). BASELINE=/path/to/an/older/stowage adds that binary to the same hyperfine run
 # (its unpacked-wheel directories, <cache>/wheels/installed, are removed before each run).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build="${STOWAGE_BUILD_DIR:-$root/build}"
-stowage="$build/builder/stowage"
-work=${1:-$build/bench-wheels}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_init wheels "${1:-}"
+bench_base
+work=$workdir
+base=$base_tar
 python=/usr/bin/python3
-mkdir -p "$work"
-base="$build/test-bases/bookworm-python3.tar"
-"$root/scripts/make-base.sh" "$base" python3
 if [ ! -s "$work/house/requirements.lock" ]; then
   "$python" "$root/tests/wheels/wheelhouse.py" bench "$work/house" 50 520
 fi
 du -sh "$work/house/files" >&2
-port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 # python3 -m http.server, with a listen backlog of 128 instead of socketserver's 5: stowage
 # fetches 8 index pages at once, and a full backlog drops connection attempts, which the
 # client's TCP retries only after a second (a real index has a real backlog).
@@ -29,8 +28,8 @@ h.ThreadingHTTPServer.request_queue_size = 128
 h.test(HandlerClass=functools.partial(h.SimpleHTTPRequestHandler, directory=sys.argv[2]),
        ServerClass=h.ThreadingHTTPServer, port=int(sys.argv[1]), bind="127.0.0.1")' \
   "$port" "$work/house" >"$work/http.log" 2>&1 &
-server=$!
-trap 'kill $server' EXIT
+bench_pids+=($!)
+trap bench_cleanup EXIT
 sleep 1
 index="http://127.0.0.1:$port/simple"
 mkdir -p "$work/project"
