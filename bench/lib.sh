@@ -10,7 +10,7 @@ bench_pids=()
 bench_init() {
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   build="${STOWAGE_BUILD_DIR:-$root/build}"
-  stowage="$build/builder/stowage"
+  stowage="$build/cli/stowage"
   workdir=$(realpath -m "${2:-$build/bench-$1}")
   [ -x "$stowage" ] || { echo "bench: build stowage first ($stowage)" >&2; exit 1; }
   mkdir -p "$workdir"

@@ -16,7 +16,7 @@ work=$workdir
 base=$base_tar
 python=/usr/bin/python3
 if [ ! -s "$work/house/requirements.lock" ]; then
-  "$python" "$root/tests/wheels/wheelhouse.py" bench "$work/house" 50 520
+  "$python" "$root/tests/python/wheelhouse.py" bench "$work/house" 50 520
 fi
 du -sh "$work/house/files" >&2
 port=$(free_port)

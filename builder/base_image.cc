@@ -2,7 +2,8 @@
 
 #include <sys/stat.h>
 
-#include "builder/layer_cache.h"
+#include "builder/layer_key.h"
+#include "cache/layer_cache.h"
 #include "core/error.h"
 #include "layers/layer_writer.h"
 #include "layers/media_type.h"
@@ -90,7 +91,7 @@ BaseImage from_layout(const recipes::Recipe& recipe, const layers::Platform& pla
 }
 
 BaseImage from_rootfs(const recipes::Recipe& recipe, const layers::Platform& platform,
-                      const layers::BlobStore& blobs, const LayerCache& cache,
+                      const layers::BlobStore& blobs, const cache::LayerCache& cache,
                       const layers::CompressionOptions& compression) {
   const std::string& spec = recipe.base;
   const fs::path& tar = recipe.base_image.path;
@@ -112,7 +113,7 @@ BaseImage from_rootfs(const recipes::Recipe& recipe, const layers::Platform& pla
   item.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   item.ctime_ns = static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec;
   fingerprint.items.push_back(item);
-  std::string key = LayerCache::key(fingerprint, compression, layers::TarOptions{});
+  std::string key = layer_key(fingerprint, compression, layers::TarOptions{});
   auto result = cache.find(key);
   if (!result) {
     result = layers::import_tar(blobs, tar, compression);
@@ -166,9 +167,9 @@ BaseImage from_registry(const recipes::Recipe& recipe, const std::string& refere
 
 }  // namespace
 
-BaseImage resolve_base(const recipes::Recipe& recipe, const recipes::Resolution& resolution,
+BaseImage resolve_base(const recipes::Recipe& recipe, const knowledge::Resolution& resolution,
                        const layers::Platform& platform, const layers::BlobStore& blobs,
-                       const LayerCache& cache, const layers::CompressionOptions& compression,
+                       const cache::LayerCache& cache, const layers::CompressionOptions& compression,
                        registry::Client& client) {
   using Kind = recipes::BaseImage::Kind;
   switch (recipe.base_image.kind) {

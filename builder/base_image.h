@@ -9,14 +9,18 @@
 #include "layers/blob_store.h"
 #include "layers/compressor.h"
 #include "layers/image.h"
-#include "recipes/knowledge.h"
+#include "knowledge/knowledge.h"
 #include "recipes/recipe.h"
 #include "registry/client.h"
 #include "registry/reference.h"
 
 namespace stowage::builder {
 
+}  // namespace stowage::builder
+namespace stowage::cache {
 class LayerCache;
+}  // namespace stowage::cache
+namespace stowage::builder {
 
 struct BaseImage {
   std::string description;                 // "scratch", "oci:/srv/base:3.11", "rootfs:base.tar"
@@ -34,9 +38,9 @@ struct BaseImage {
 // with `compression` once and then found through `cache`.
 // Throws InputError for a base that does not exist, is not an image, or lacks the platform,
 // and Error when a registry cannot be read.
-BaseImage resolve_base(const recipes::Recipe& recipe, const recipes::Resolution& resolution,
+BaseImage resolve_base(const recipes::Recipe& recipe, const knowledge::Resolution& resolution,
                        const layers::Platform& platform, const layers::BlobStore& blobs,
-                       const LayerCache& cache, const layers::CompressionOptions& compression,
+                       const cache::LayerCache& cache, const layers::CompressionOptions& compression,
                        registry::Client& client);
 
 }  // namespace stowage::builder

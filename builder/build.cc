@@ -12,14 +12,15 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "builder/build_history.h"
+#include "cache/build_history.h"
 #include "builder/deploy_manifests.h"
 #include "builder/entrypoint_check.h"
 #include "builder/image_env.h"
-#include "builder/layer_cache.h"
+#include "builder/layer_key.h"
+#include "cache/layer_cache.h"
 #include "builder/secret_env.h"
 #include "builder/source_revision.h"
-#include "builder/wheels/python_content.h"
+#include "builder/python_content.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "layers/layer_writer.h"
@@ -41,7 +42,7 @@ constexpr std::string_view kAnnotationPrefix = "dev.stowage.";
 struct CacheLayout {
   fs::path root;
   layers::BlobStore blobs;
-  LayerCache layers;
+  cache::LayerCache layers;
   explicit CacheLayout(const fs::path& dir)
       : root(dir), blobs(dir), layers(dir / "layers", blobs) {}
 };
@@ -223,7 +224,7 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
   for (const auto& warning : secret_env_warnings(p.recipe))
     std::fprintf(stderr, "stowage: warning: %s\n", warning.c_str());
   // Refuse impossible combinations before any work; this also settles the default base.
-  p.resolution = recipes::KnowledgeBase::builtin().resolve(p.recipe);
+  p.resolution = knowledge::KnowledgeBase::builtin().resolve(p.recipe);
   // A bad push target is bad input: refuse it before any work.
   if (!options.push.empty())
     registry::Reference::parse(options.push);
@@ -239,15 +240,15 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
   plan_options.base_layers = static_cast<int>(p.base.layers.size());
   plan_options.forced_compression = options.compression;
   auto content = collect_recipe_content(p.recipe);
-  // Python wheels from the lock (builder/wheels/), installed into the cache.
-  wheels::PythonContentOptions python;
+  // Python wheels from the lock (python/), installed into the cache.
+  PythonContentOptions python;
   python.cache_dir = cache.root;
   python.platform = options.platform;
   python.progress = options.progress;
   python.warn = [](const std::string& w) {
     std::fprintf(stderr, "stowage: warning: %s\n", w.c_str());
   };
-  auto packages = wheels::python_content(p.recipe, p.base, cache.blobs, python);
+  auto packages = python_content(p.recipe, p.base, cache.blobs, python);
   content.insert(content.end(), std::make_move_iterator(packages.begin()),
                  std::make_move_iterator(packages.end()));
   // serve.command must name an executable in the image (builder/entrypoint_check.h).
@@ -258,7 +259,7 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
 
   auto tar = tar_options();
   for (const auto& layer : p.plan) {
-    auto key = LayerCache::key(layer, compression_for(layer.compression, options.threads), tar);
+    auto key = layer_key(layer, compression_for(layer.compression, options.threads), tar);
     p.cached.push_back(cache.layers.find(key).has_value());
     p.cache_keys.push_back(std::move(key));
   }
@@ -484,7 +485,7 @@ BuildResult build(const BuildOptions& options) {
   result.manifest.size = static_cast<std::int64_t>(result.manifest_json.size());
   result.tag = options.tag;
 
-  HistoryBuild record;
+  cache::HistoryBuild record;
   record.time = static_cast<std::int64_t>(std::time(nullptr));
   record.manifest = result.manifest.digest.str();
   record.config = manifest.config.digest.str();
@@ -492,7 +493,7 @@ BuildResult build(const BuildOptions& options) {
     record.layers.push_back({std::string(recipes::layer_class_name(l.layer_class)), l.description,
                              l.descriptor.digest.str()});
   }
-  BuildHistory(cache.root, options.recipe).record(record);
+  cache::BuildHistory(cache.root, options.recipe).record(record);
 
   if (!options.output.empty()) {
     if (prepared.base.remote) {

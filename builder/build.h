@@ -24,7 +24,7 @@
 #include "kube/manifests.h"
 #include "layers/compressor.h"
 #include "layers/image.h"
-#include "recipes/knowledge.h"
+#include "knowledge/knowledge.h"
 #include "recipes/recipe.h"
 #include "registry/client.h"
 #include "registry/push.h"
@@ -78,7 +78,7 @@ struct BuildResult {
 // The plan of a build, without producing anything.
 struct PreparedBuild {
   recipes::Recipe recipe;
-  recipes::Resolution resolution;  // framework × CUDA × Python, checked by the knowledge base
+  knowledge::Resolution resolution;  // framework × CUDA × Python, checked by the knowledge base
   BaseImage base;
   std::vector<PlannedLayer> plan;       // content layers, lowest first (meta not included)
   std::vector<std::string> cache_keys;  // one per plan entry

@@ -5,7 +5,7 @@
 namespace stowage::builder {
 
 std::vector<kube::ManifestFile> write_deploy_manifests(const recipes::Recipe& recipe,
-                                                       const recipes::Resolution& resolution,
+                                                       const knowledge::Resolution& resolution,
                                                        const ManifestRequest& request) {
   kube::ManifestInputs inputs;
   inputs.image = request.image;

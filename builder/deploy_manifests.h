@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "kube/manifests.h"
-#include "recipes/knowledge.h"
+#include "knowledge/knowledge.h"
 #include "recipes/recipe.h"
 
 namespace stowage::builder {
@@ -26,7 +26,7 @@ struct ManifestRequest {
 // compatibility floor, below which PTX JIT and newer features fail). Throws InputError for
 // bad input (nothing is written then).
 std::vector<kube::ManifestFile> write_deploy_manifests(const recipes::Recipe& recipe,
-                                                       const recipes::Resolution& resolution,
+                                                       const knowledge::Resolution& resolution,
                                                        const ManifestRequest& request);
 
 }  // namespace stowage::builder

@@ -1,13 +1,13 @@
-// PEP 751 locks (builder/wheels/lock.h): parse or throw InputError (never a TOML library
+// PEP 751 locks (python/lock.h): parse or throw InputError (never a TOML library
 // exception); every package kept names at least one hashed file.
-#include "builder/wheels/lock.h"
+#include "python/lock.h"
 #include "core/error.h"
 #include "fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace stowage::fuzz;
   refusing<stowage::InputError>([&] {
-    auto lock = stowage::builder::wheels::parse_pylock(as_text(data, size),
+    auto lock = stowage::python::parse_pylock(as_text(data, size),
                                                        "/nonexistent-fuzz-dir/pylock.toml", {});
     for (const auto& p : lock.packages) {
       require(!p.name.empty() && !p.files.empty());

@@ -1,13 +1,13 @@
-// Requirements locks (builder/wheels/lock.h): parse or throw InputError; every package kept is
+// Requirements locks (python/lock.h): parse or throw InputError; every package kept is
 // pinned and hashed.
-#include "builder/wheels/lock.h"
+#include "python/lock.h"
 #include "core/error.h"
 #include "fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace stowage::fuzz;
   refusing<stowage::InputError>([&] {
-    auto lock = stowage::builder::wheels::parse_requirements(
+    auto lock = stowage::python::parse_requirements(
         as_text(data, size), "/nonexistent-fuzz-dir/requirements.lock", {});
     for (const auto& p : lock.packages)
       require(!p.name.empty() && !p.version.empty() && (!p.sha256.empty() || !p.files.empty()));

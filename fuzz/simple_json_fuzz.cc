@@ -1,13 +1,13 @@
-// PEP 691 pages (builder/wheels/simple_index.h): parse or throw Error (never a JSON library
+// PEP 691 pages (python/simple_index.h): parse or throw Error (never a JSON library
 // exception); every file found has a URL.
-#include "builder/wheels/simple_index.h"
+#include "python/simple_index.h"
 #include "core/error.h"
 #include "fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace stowage::fuzz;
   refusing<stowage::Error>([&] {
-    for (const auto& f : stowage::builder::wheels::parse_simple_json(
+    for (const auto& f : stowage::python::parse_simple_json(
              as_text(data, size), "https://index.invalid/simple/demo/"))
       require(!f.url.empty());
   });

@@ -1,16 +1,16 @@
-// Installing a wheel (builder/wheels/wheel_install.h) from arbitrary zip bytes and streaming
+// Installing a wheel (python/wheel_install.h) from arbitrary zip bytes and streaming
 // every file it installs: it succeeds or throws Error; whatever it installs is made of plain
 // files at clean relative paths, each producing exactly its declared size.
 #include <filesystem>
 
-#include "builder/wheels/wheel_install.h"
+#include "python/wheel_install.h"
 #include "core/error.h"
 #include "fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace stowage::fuzz;
   MemoryFile wheel(data, size);
-  stowage::builder::wheels::InstallScheme scheme{"usr/lib/python3/dist-packages",
+  stowage::python::InstallScheme scheme{"usr/lib/python3/dist-packages",
                                                  "usr/lib/python3/dist-packages",
                                                  "usr/bin",
                                                  "usr/include/python3.11",
@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                                  "/usr/bin/python3"};
   refusing<stowage::Error>([&] {
     auto installed =
-        stowage::builder::wheels::install_wheel(wheel.path(), "demo-1.0-py3-none-any.whl", scheme);
+        stowage::python::install_wheel(wheel.path(), "demo-1.0-py3-none-any.whl", scheme);
     for (const auto& f : installed.files) {
       const std::string& path = f.entry.path;
       require(f.entry.type == stowage::layers::TarEntry::Type::file && !path.empty() &&

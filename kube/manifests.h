@@ -38,7 +38,7 @@ struct NodeRequirements {
 
 // NodeRequirements from a driver version as the knowledge base writes it ("550.54.14",
 // "525.60.13", "580"): 1 to 3 dot-separated decimal numbers, missing parts 0. The builder
-// passes recipes::DriverRequirement::toolkit_minimum (or `minimum` when that is empty).
+// passes knowledge::DriverRequirement::toolkit_minimum (or `minimum` when that is empty).
 // Throws Error when `driver` is not such a version (the knowledge base's data is wrong).
 NodeRequirements node_requirements(std::string cuda_version, std::string_view driver);
 

@@ -18,7 +18,7 @@ namespace stowage::registry {
 namespace {
 
 // Reads [offset, offset + length) of a file with pread.
-class FileRangeReader final : public transport::ByteReader {
+class FileRangeReader final : public net::ByteReader {
  public:
   FileRangeReader(const std::filesystem::path& path, std::int64_t offset, std::int64_t length)
       : path_(path), fd_(open_for_reading(path)), offset_(offset), left_(length) {}
@@ -50,11 +50,11 @@ class FileRangeReader final : public transport::ByteReader {
 
 // Hands the body of a GET running on a background thread to read(), through a bounded buffer:
 // memory stays at kBufferLimit however large the blob.
-class RemoteRangeReader final : public transport::ByteReader {
+class RemoteRangeReader final : public net::ByteReader {
  public:
   static constexpr std::size_t kBufferLimit = 8 << 20;
 
-  RemoteRangeReader(transport::RegistryTransport& transport, transport::Request request,
+  RemoteRangeReader(transport::RegistryTransport& transport, net::Request request,
                     std::string scope, std::string what)
       : what_(std::move(what)) {
     request.sink = [this](std::span<const std::byte> data) { push(data); };
@@ -113,7 +113,7 @@ class RemoteRangeReader final : public transport::ByteReader {
   std::deque<std::byte> buffer_;
   bool done_ = false;
   bool cancelled_ = false;
-  transport::Response response_;
+  net::Response response_;
   std::exception_ptr error_;
   std::thread thread_;
 };
@@ -136,7 +136,7 @@ bool LocalBlobSource::has(const layers::Descriptor& blob) const {
   return !ec && static_cast<std::int64_t>(size) == blob.size;
 }
 
-std::unique_ptr<transport::ByteReader> LocalBlobSource::open(const layers::Descriptor& blob,
+std::unique_ptr<net::ByteReader> LocalBlobSource::open(const layers::Descriptor& blob,
                                                              std::int64_t offset,
                                                              std::int64_t length) {
   return std::make_unique<FileRangeReader>(path_of(blob), offset, length);
@@ -149,10 +149,10 @@ std::string RegistryBlobSource::describe() const {
   return "registry repository " + repository_.name();
 }
 
-std::unique_ptr<transport::ByteReader> RegistryBlobSource::open(const layers::Descriptor& blob,
+std::unique_ptr<net::ByteReader> RegistryBlobSource::open(const layers::Descriptor& blob,
                                                                 std::int64_t offset,
                                                                 std::int64_t length) {
-  transport::Request req;
+  net::Request req;
   req.url = "/v2/" + repository_.repository() + "/blobs/" + blob.digest.str();
   req.follow_redirects = true;
   if (offset != 0 || length != blob.size) {

@@ -16,7 +16,7 @@
 #include "layers/image.h"
 #include "registry/client.h"
 #include "registry/reference.h"
-#include "registry/transport/http_client.h"
+#include "net/http_client.h"
 
 namespace stowage::registry {
 
@@ -29,7 +29,7 @@ class BlobSource {
   virtual bool has(const layers::Descriptor& blob) const = 0;
   // Opens `length` bytes of `blob` starting at `offset`. The reader throws Error when the
   // bytes cannot be read. Streams: nothing is staged in memory or on disk.
-  virtual std::unique_ptr<transport::ByteReader> open(const layers::Descriptor& blob,
+  virtual std::unique_ptr<net::ByteReader> open(const layers::Descriptor& blob,
                                                       std::int64_t offset, std::int64_t length) = 0;
   // The repository a registry could mount `blob` from, when this source is one.
   virtual std::optional<Reference> mount_from() const { return std::nullopt; }
@@ -45,7 +45,7 @@ class LocalBlobSource final : public BlobSource {
   std::string describe() const override;
   // True when the file exists with the descriptor's size.
   bool has(const layers::Descriptor& blob) const override;
-  std::unique_ptr<transport::ByteReader> open(const layers::Descriptor& blob, std::int64_t offset,
+  std::unique_ptr<net::ByteReader> open(const layers::Descriptor& blob, std::int64_t offset,
                                               std::int64_t length) override;
 
  private:
@@ -63,7 +63,7 @@ class RegistryBlobSource final : public BlobSource {
 
   std::string describe() const override;
   bool has(const layers::Descriptor&) const override { return true; }
-  std::unique_ptr<transport::ByteReader> open(const layers::Descriptor& blob, std::int64_t offset,
+  std::unique_ptr<net::ByteReader> open(const layers::Descriptor& blob, std::int64_t offset,
                                               std::int64_t length) override;
   std::optional<Reference> mount_from() const override { return repository_; }
 

@@ -11,7 +11,7 @@ std::string user_agent() {
 Client::Client(ClientOptions options)
     : options_(std::move(options)),
       keychain_(options_.keychain ? *options_.keychain : Keychain::from_environment()),
-      http_(transport::HttpOptions{user_agent(), options_.ca_file, options_.connect_timeout,
+      http_(net::HttpOptions{user_agent(), options_.ca_file, options_.connect_timeout,
                                    options_.stall_timeout}) {}
 
 transport::RegistryTransport& Client::transport(const Reference& ref) {

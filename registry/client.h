@@ -13,9 +13,9 @@
 
 #include "registry/credentials.h"
 #include "registry/reference.h"
-#include "registry/transport/http_client.h"
+#include "net/http_client.h"
 #include "registry/transport/registry_transport.h"
-#include "registry/transport/retry.h"
+#include "net/retry.h"
 
 namespace stowage::registry {
 
@@ -25,7 +25,7 @@ struct ClientOptions {
   std::vector<std::string> insecure_registries;
   // Extra CA certificates in PEM (--ca-file), trusted in addition to the system's.
   std::filesystem::path ca_file;
-  transport::RetryPolicy retry;
+  net::RetryPolicy retry;
   // See HttpOptions: connection set-up budget, and how long a transfer may move no byte.
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds stall_timeout{std::chrono::seconds(120)};
@@ -53,7 +53,7 @@ class Client {
  private:
   ClientOptions options_;
   Keychain keychain_;
-  transport::HttpClient http_;
+  net::HttpClient http_;
   std::mutex mutex_;
   std::map<std::string, std::unique_ptr<transport::RegistryTransport>> transports_;
 };

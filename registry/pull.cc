@@ -7,8 +7,8 @@ namespace stowage::registry {
 namespace {
 
 namespace mt = layers::media_type;
-using transport::Request;
-using transport::Response;
+using net::Request;
+using net::Response;
 
 // Checks `raw` against the digest and size that pointed at it.
 void verify(const std::string& raw, const layers::Descriptor& expected, const std::string& what) {

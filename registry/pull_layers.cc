@@ -4,15 +4,15 @@
 
 namespace stowage::registry {
 
-using transport::Request;
-using transport::Response;
+using net::Request;
+using net::Response;
 
 void fetch_blob(Client& client, const Reference& repository, const layers::Descriptor& blob,
                 const layers::BlobStore& store) {
   if (store.has(blob.digest))
     return;
   auto& t = client.transport(repository);
-  transport::Backoff backoff(t.retry_policy());
+  net::Backoff backoff(t.retry_policy());
   while (true) {
     auto writer = store.begin_write();
     Request req;
@@ -24,13 +24,13 @@ void fetch_blob(Client& client, const Reference& repository, const layers::Descr
       // Retried here rather than in the transport: a failed attempt has already written part
       // of the blob, so each attempt starts a fresh writer.
       r = t.send(req, {transport::pull_scope(repository.repository())}, /*retry=*/false);
-    } catch (const transport::NetworkError&) {
+    } catch (const net::NetworkError&) {
       if (backoff.wait_before_retry())
         continue;
       throw;
     }
-    if (transport::is_retryable_status(r.status) &&
-        backoff.wait_before_retry(transport::parse_retry_after(r.header("Retry-After")))) {
+    if (net::is_retryable_status(r.status) &&
+        backoff.wait_before_retry(net::parse_retry_after(r.header("Retry-After")))) {
       continue;
     }
     std::string what = "fetching blob " + blob.digest.str() + " of " + repository.name();

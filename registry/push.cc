@@ -13,8 +13,8 @@ namespace stowage::registry {
 namespace {
 
 namespace mt = layers::media_type;
-using transport::Request;
-using transport::Response;
+using net::Request;
+using net::Response;
 
 // The config, which the caller hands over as bytes.
 class MemoryBlobSource final : public BlobSource {
@@ -23,9 +23,9 @@ class MemoryBlobSource final : public BlobSource {
       : data_(data), digest_(std::move(digest)) {}
   std::string describe() const override { return "image config"; }
   bool has(const layers::Descriptor& blob) const override { return blob.digest == digest_; }
-  std::unique_ptr<transport::ByteReader> open(const layers::Descriptor&, std::int64_t offset,
+  std::unique_ptr<net::ByteReader> open(const layers::Descriptor&, std::int64_t offset,
                                               std::int64_t length) override {
-    return std::make_unique<transport::StringReader>(std::string_view(data_).substr(
+    return std::make_unique<net::StringReader>(std::string_view(data_).substr(
         static_cast<std::size_t>(offset), static_cast<std::size_t>(length)));
   }
 
@@ -86,7 +86,7 @@ MountResult try_mount(transport::RegistryTransport& t, const Reference& target,
   if (r.status == 201)
     return {true, std::nullopt};
   if (r.status == 202 && !r.header("Location").empty()) {
-    return {false, transport::resolve_url(r.url, r.header("Location"))};
+    return {false, net::resolve_url(r.url, r.header("Location"))};
   }
   // Anything else (no pull access to the source, mounts not supported) just means uploading.
   return {};
@@ -100,7 +100,7 @@ void put_manifest(transport::RegistryTransport& t, const Reference& target,
   req.url = "/v2/" + target.repository() + "/manifests/" + identifier;
   req.headers.emplace_back("Content-Type", media_type);
   req.body_size = static_cast<std::int64_t>(raw.size());
-  req.body = [&raw] { return std::make_unique<transport::StringReader>(raw); };
+  req.body = [&raw] { return std::make_unique<net::StringReader>(raw); };
   Response r = t.send(req, {transport::push_scope(target.repository())});
   if (r.status != 201 && r.status != 200) {
     throw transport::registry_error(r,

@@ -10,8 +10,8 @@
 namespace stowage::registry {
 namespace {
 
-using transport::Request;
-using transport::Response;
+using net::Request;
+using net::Response;
 
 // Enough to keep the connection busy while the producer reads its next block; small enough
 // that memory stays flat whatever the blob's size.
@@ -37,7 +37,7 @@ bool repository_is_new(Client& client, const Reference& target) {
 }
 
 // The PATCH body: what the producer wrote, as it comes.
-class StreamingUpload::Reader final : public transport::ByteReader {
+class StreamingUpload::Reader final : public net::ByteReader {
  public:
   explicit Reader(StreamingUpload& up) : up_(up) {}
   std::size_t read(std::span<std::byte> buf) override {
@@ -90,11 +90,11 @@ void StreamingUpload::send() {
     if (session.status == 202 && !session.header("Location").empty()) {
       Request patch;
       patch.method = "PATCH";
-      patch.url = transport::resolve_url(session.url, session.header("Location"));
+      patch.url = net::resolve_url(session.url, session.header("Location"));
       patch.headers.emplace_back("Content-Type", "application/octet-stream");
       patch.body_size = Request::kUnknownSize;
       bool opened = false;
-      patch.body = [this, &opened]() -> std::unique_ptr<transport::ByteReader> {
+      patch.body = [this, &opened]() -> std::unique_ptr<net::ByteReader> {
         // The bytes go by once: a request that has to be sent again cannot be.
         if (opened)
           throw Error("a streamed blob cannot be sent twice");
@@ -106,7 +106,7 @@ void StreamingUpload::send() {
         ok = true;
         location = r.header("Location").empty()
                        ? r.url
-                       : transport::resolve_url(r.url, r.header("Location"));
+                       : net::resolve_url(r.url, r.header("Location"));
       }
     }
   } catch (const std::exception&) {

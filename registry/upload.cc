@@ -7,13 +7,13 @@
 namespace stowage::registry {
 namespace {
 
-using transport::Request;
-using transport::Response;
+using net::Request;
+using net::Response;
 
 // Counts bytes as they leave and reports progress.
-class CountingReader final : public transport::ByteReader {
+class CountingReader final : public net::ByteReader {
  public:
-  CountingReader(std::unique_ptr<transport::ByteReader> inner, std::int64_t start,
+  CountingReader(std::unique_ptr<net::ByteReader> inner, std::int64_t start,
                  std::int64_t& sent, const layers::Descriptor& blob,
                  const ProgressCallback& progress)
       : inner_(std::move(inner)), position_(start), sent_(sent), blob_(blob), progress_(progress) {}
@@ -28,7 +28,7 @@ class CountingReader final : public transport::ByteReader {
   }
 
  private:
-  std::unique_ptr<transport::ByteReader> inner_;
+  std::unique_ptr<net::ByteReader> inner_;
   std::int64_t position_;
   std::int64_t& sent_;
   const layers::Descriptor& blob_;
@@ -59,12 +59,12 @@ class Upload {
 
   std::int64_t run(std::optional<std::string> session) {
     location_ = session ? *session : open_session();
-    transport::Backoff backoff(t_.retry_policy());
+    net::Backoff backoff(t_.retry_policy());
     while (true) {
       std::optional<Interrupted> interrupted;
       try {
         interrupted = attempt();
-      } catch (const transport::NetworkError& e) {
+      } catch (const net::NetworkError& e) {
         interrupted = Interrupted{std::nullopt, e.reason()};
       }
       if (!interrupted)
@@ -118,7 +118,7 @@ class Upload {
                                std::to_string(offset) + "-" + std::to_string(offset + length - 1));
     }
     req.body_size = length;
-    req.body = [this, offset, length]() -> std::unique_ptr<transport::ByteReader> {
+    req.body = [this, offset, length]() -> std::unique_ptr<net::ByteReader> {
       return std::make_unique<CountingReader>(source_.open(blob_, offset, length), offset, sent_,
                                               blob_, options_.progress);
     };
@@ -128,8 +128,8 @@ class Upload {
   }
 
   std::optional<Interrupted> failure(const Response& r) {
-    if (transport::is_retryable_status(r.status) || r.status == 416) {
-      return Interrupted{transport::parse_retry_after(r.header("Retry-After")),
+    if (net::is_retryable_status(r.status) || r.status == 416) {
+      return Interrupted{net::parse_retry_after(r.header("Retry-After")),
                          "HTTP " + std::to_string(r.status)};
     }
     throw transport::registry_error(r, what_);
@@ -138,7 +138,7 @@ class Upload {
   // Takes the session URL the registry handed back (it may carry updated state).
   void follow(const Response& r) {
     if (std::string next = r.header("Location"); !next.empty()) {
-      location_ = transport::resolve_url(r.url, next);
+      location_ = net::resolve_url(r.url, next);
     }
   }
 
@@ -151,7 +151,7 @@ class Upload {
       throw transport::registry_error(r, what_ + " (opening an upload session)");
     }
     offset_ = 0;
-    return transport::resolve_url(r.url, r.header("Location"));
+    return net::resolve_url(r.url, r.header("Location"));
   }
 
   // Asks the session how much it holds; starts a new session when the registry dropped it.
@@ -161,7 +161,7 @@ class Upload {
     Response r;
     try {
       r = t_.send(status, scopes_);
-    } catch (const transport::NetworkError&) {
+    } catch (const net::NetworkError&) {
       location_ = open_session();
       return;
     }

@@ -31,7 +31,7 @@ fi
 
 "$root/scripts/build.sh"
 build="${STOWAGE_BUILD_DIR:-$root/build}"
-stowage="$build/builder/stowage"
+stowage="$build/cli/stowage"
 example="$root/examples/iris-cpu"
 
 "$root/scripts/make-base.sh" "$example/.stowage-base/bookworm-python3.tar" python3

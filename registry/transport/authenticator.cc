@@ -12,7 +12,7 @@ constexpr std::chrono::seconds kMaxRefreshMargin{30};
 
 }  // namespace
 
-Authenticator::Authenticator(std::string registry, HttpClient& http,
+Authenticator::Authenticator(std::string registry, net::HttpClient& http,
                              std::function<std::optional<Credentials>()> lookup)
     : registry_(std::move(registry)), http_(http), lookup_(std::move(lookup)) {}
 

@@ -16,7 +16,7 @@
 #include "registry/credentials.h"
 #include "registry/transport/bearer.h"
 #include "registry/transport/challenge.h"
-#include "registry/transport/http_client.h"
+#include "net/http_client.h"
 
 namespace stowage::registry::transport {
 
@@ -24,7 +24,7 @@ class Authenticator {
  public:
   // `lookup` is called at most once, on the first challenge, so anonymous registries never
   // run a credential helper. Neither reference is owned.
-  Authenticator(std::string registry, HttpClient& http,
+  Authenticator(std::string registry, net::HttpClient& http,
                 std::function<std::optional<Credentials>()> lookup);
 
   // The Authorization header value for a request needing `scopes`, or "" to send none.
@@ -44,7 +44,7 @@ class Authenticator {
   static std::string key(const std::vector<std::string>& scopes);
 
   std::string registry_;
-  HttpClient& http_;
+  net::HttpClient& http_;
   std::function<std::optional<Credentials>()> lookup_;
   std::mutex mutex_;
   std::optional<Challenge> challenge_;

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "registry/base64.h"
-#include "registry/transport/retry.h"
+#include "net/retry.h"
 
 namespace stowage::registry::transport {
 namespace {
@@ -37,7 +37,7 @@ std::string basic_authorization(const Credentials& credentials) {
   return "Basic " + base64_encode(credentials.username + ":" + credentials.password);
 }
 
-BearerToken fetch_token(HttpClient& http, const Challenge& challenge,
+BearerToken fetch_token(net::HttpClient& http, const Challenge& challenge,
                         const std::vector<std::string>& scopes,
                         const std::optional<Credentials>& credentials,
                         const std::string& registry) {
@@ -47,7 +47,7 @@ BearerToken fetch_token(HttpClient& http, const Challenge& challenge,
                 "its WWW-Authenticate header has no realm");
   }
   std::string service = challenge.param("service");
-  Request req;
+  net::Request req;
   if (credentials && !credentials->identity_token.empty()) {
     std::string form = "grant_type=refresh_token&client_id=stowage&refresh_token=" +
                        escape(credentials->identity_token);
@@ -60,7 +60,7 @@ BearerToken fetch_token(HttpClient& http, const Challenge& challenge,
     req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     auto body = std::make_shared<std::string>(std::move(form));
     req.body_size = static_cast<std::int64_t>(body->size());
-    req.body = [body] { return std::make_unique<StringReader>(*body); };
+    req.body = [body] { return std::make_unique<net::StringReader>(*body); };
   } else {
     std::string url = realm;
     char sep = realm.find('?') == std::string::npos ? '?' : '&';
@@ -79,7 +79,7 @@ BearerToken fetch_token(HttpClient& http, const Challenge& challenge,
   }
   req.follow_redirects = req.method == "GET";
 
-  Response resp = http.send(req);
+  net::Response resp = http.send(req);
   if (resp.status == 401 || resp.status == 403) {
     throw Error("registry " + registry + " rejected the credentials (the token service answered " +
                     std::to_string(resp.status) + ")",
@@ -87,9 +87,9 @@ BearerToken fetch_token(HttpClient& http, const Challenge& challenge,
                                   ", or the auth file)"
                             : "log in first: docker login " + registry);
   }
-  if (is_retryable_status(resp.status)) {
+  if (net::is_retryable_status(resp.status)) {
     // Transient like a dropped connection: the caller's retry loop treats it the same way.
-    throw NetworkError("the token service of " + registry + " answered " +
+    throw net::NetworkError("the token service of " + registry + " answered " +
                        std::to_string(resp.status));
   }
   if (!resp.ok()) {

@@ -12,7 +12,7 @@
 
 #include "registry/credentials.h"
 #include "registry/transport/challenge.h"
-#include "registry/transport/http_client.h"
+#include "net/http_client.h"
 
 namespace stowage::registry::transport {
 
@@ -24,7 +24,7 @@ struct BearerToken {
 // Fetches a token for `scopes` ("repository:org/app:pull,push") from the realm of `challenge`.
 // `registry` names the registry in messages. Throws Error: a 401/403 says the credentials were
 // rejected (without showing them), anything else names the token service and status.
-BearerToken fetch_token(HttpClient& http, const Challenge& challenge,
+BearerToken fetch_token(net::HttpClient& http, const Challenge& challenge,
                         const std::vector<std::string>& scopes,
                         const std::optional<Credentials>& credentials, const std::string& registry);
 

@@ -4,7 +4,7 @@
 
 namespace stowage::registry::transport {
 
-Error registry_error(const Response& response, const std::string& what) {
+Error registry_error(const net::Response& response, const std::string& what) {
   std::string detail;
   auto j = nlohmann::json::parse(response.body, nullptr, false);
   if (j.is_object() && j.contains("errors") && j["errors"].is_array()) {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "core/error.h"
-#include "registry/transport/http_client.h"
+#include "net/http_client.h"
 
 namespace stowage::registry::transport {
 
@@ -12,6 +12,6 @@ namespace stowage::registry::transport {
 // with the registry's own error codes and messages ({"errors":[{"code","message"}]}) when it
 // sent some, and a hint for the usual causes (401: log in, 403: no permission, 404: no such
 // image, 429: rate limit). Never includes request headers or credentials.
-Error registry_error(const Response& response, const std::string& what);
+Error registry_error(const net::Response& response, const std::string& what);
 
 }  // namespace stowage::registry::transport

@@ -12,7 +12,7 @@ std::string push_scope(const std::string& repository) {
 }
 
 RegistryTransport::RegistryTransport(std::string registry, std::string host, bool insecure,
-                                     HttpClient& http, const Keychain& keychain, RetryPolicy retry)
+                                     net::HttpClient& http, const Keychain& keychain, net::RetryPolicy retry)
     : registry_(std::move(registry)),
       host_(std::move(host)),
       insecure_(insecure),
@@ -24,16 +24,16 @@ void RegistryTransport::ping() {
   std::vector<std::string> schemes = {"https"};
   if (insecure_)
     schemes.push_back("http");
-  std::optional<NetworkError> last_error;
+  std::optional<net::NetworkError> last_error;
   for (const auto& scheme : schemes) {
-    Request req;
+    net::Request req;
     req.url = scheme + "://" + host_ + "/v2/";
-    Backoff backoff(retry_);
+    net::Backoff backoff(retry_);
     while (true) {
       try {
-        Response r = http_.send(req);
-        if (is_retryable_status(r.status) &&
-            backoff.wait_before_retry(parse_retry_after(r.header("Retry-After")))) {
+        net::Response r = http_.send(req);
+        if (net::is_retryable_status(r.status) &&
+            backoff.wait_before_retry(net::parse_retry_after(r.header("Retry-After")))) {
           continue;
         }
         if (r.status == 401) {
@@ -44,7 +44,7 @@ void RegistryTransport::ping() {
         }
         base_url_ = scheme + "://" + host_;
         return;
-      } catch (const NetworkError& e) {
+      } catch (const net::NetworkError& e) {
         last_error = e;
         // A certificate that does not verify is reported, never worked around: the server
         // does speak TLS, so plain HTTP is not what the user allowed.
@@ -75,7 +75,7 @@ std::string RegistryTransport::base_url() {
   return base_url_;
 }
 
-Response RegistryTransport::send(Request request, std::vector<std::string> scopes, bool retry) {
+net::Response RegistryTransport::send(net::Request request, std::vector<std::string> scopes, bool retry) {
   if (request.url.starts_with("/"))
     request.url = base_url() + request.url;
   base_url();  // an absolute URL still needs the challenge the ping learns
@@ -88,17 +88,17 @@ Response RegistryTransport::send(Request request, std::vector<std::string> scope
       sink(d);
     };
   }
-  Backoff backoff(retry_);
+  net::Backoff backoff(retry_);
   int reauthentications = 0;
   while (true) {
-    Response r;
+    net::Response r;
     try {
-      Request attempt = request;
+      net::Request attempt = request;
       if (std::string authz = auth_.authorization(scopes); !authz.empty()) {
         attempt.headers.emplace_back("Authorization", std::move(authz));
       }
       r = http_.send(attempt);
-    } catch (const NetworkError&) {
+    } catch (const net::NetworkError&) {
       if (retry && backoff.wait_before_retry())
         continue;
       throw;
@@ -108,8 +108,8 @@ Response RegistryTransport::send(Request request, std::vector<std::string> scope
       ++reauthentications;
       continue;
     }
-    if (retry && is_retryable_status(r.status) &&
-        backoff.wait_before_retry(parse_retry_after(r.header("Retry-After")))) {
+    if (retry && net::is_retryable_status(r.status) &&
+        backoff.wait_before_retry(net::parse_retry_after(r.header("Retry-After")))) {
       continue;
     }
     return r;

@@ -13,8 +13,8 @@
 
 #include "registry/credentials.h"
 #include "registry/transport/authenticator.h"
-#include "registry/transport/http_client.h"
-#include "registry/transport/retry.h"
+#include "net/http_client.h"
+#include "net/retry.h"
 
 namespace stowage::registry::transport {
 
@@ -27,11 +27,11 @@ class RegistryTransport {
   // `host` is "host[:port]" as URLs use it; `registry` the name used for credentials and
   // messages (they differ only for Docker Hub). `insecure` allows falling back to plain HTTP.
   // `http` and `keychain` must outlive the transport.
-  RegistryTransport(std::string registry, std::string host, bool insecure, HttpClient& http,
-                    const Keychain& keychain, RetryPolicy retry);
+  RegistryTransport(std::string registry, std::string host, bool insecure, net::HttpClient& http,
+                    const Keychain& keychain, net::RetryPolicy retry);
 
   const std::string& registry() const { return registry_; }
-  const RetryPolicy& retry_policy() const { return retry_; }
+  const net::RetryPolicy& retry_policy() const { return retry_; }
 
   // "https://host[:port]" (or "http://…" for an insecure registry without TLS). The first call
   // pings the registry; throws Error when it cannot be reached or is not a registry.
@@ -44,7 +44,7 @@ class RegistryTransport {
   // network error after the response body started reaching the request's sink is not retried.
   // Returns the final response whatever its status; throws NetworkError when the last attempt
   // got no response, and Error when authentication itself fails.
-  Response send(Request request, std::vector<std::string> scopes, bool retry = true);
+  net::Response send(net::Request request, std::vector<std::string> scopes, bool retry = true);
 
  private:
   void ping();  // ping_mutex_ held
@@ -52,8 +52,8 @@ class RegistryTransport {
   std::string registry_;
   std::string host_;
   bool insecure_;
-  HttpClient& http_;
-  RetryPolicy retry_;
+  net::HttpClient& http_;
+  net::RetryPolicy retry_;
   Authenticator auth_;
   std::mutex ping_mutex_;
   std::string base_url_;

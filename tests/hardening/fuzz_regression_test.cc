@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <future>
 
-#include "builder/wheels/lock.h"
-#include "builder/wheels/simple_index.h"
-#include "builder/wheels/wheel_install.h"
+#include "python/lock.h"
+#include "python/simple_index.h"
+#include "python/wheel_install.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "layers/tar_reader.h"
@@ -16,7 +16,7 @@
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
-using namespace stowage::builder::wheels;
+using namespace stowage::python;
 namespace fs = std::filesystem;
 
 namespace {

@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "builder/wheels/base_python.h"
-#include "builder/wheels/wheel_install.h"
+#include "python/base_python.h"
+#include "python/wheel_install.h"
 #include "core/error.h"
 #include "layers/tar_reader.h"
 #include "tests/support/process.h"
@@ -28,7 +28,7 @@ const fs::path& seeds() {
   return dir.path();
 }
 
-builder::wheels::InstallScheme scheme() {
+python::InstallScheme scheme() {
   return {"usr/lib/python3/dist-packages",
           "usr/lib/python3/dist-packages",
           "usr/bin",
@@ -41,7 +41,7 @@ builder::wheels::InstallScheme scheme() {
 // if it installed.
 std::string install_error(const fs::path& wheel) {
   try {
-    auto installed = builder::wheels::install_wheel(wheel, "demo-1.0-py3-none-any.whl", scheme());
+    auto installed = python::install_wheel(wheel, "demo-1.0-py3-none-any.whl", scheme());
     for (const auto& f : installed.files) {
       if (f.entry.content_source)
         f.entry.content_source->stream([](std::span<const std::byte>) {});
@@ -190,6 +190,6 @@ TEST_CASE("probing a hostile base layer never throws a stray exception") {
        "                           ('usr/lib/python3.99999999999/os.py', tarfile.REGTYPE, '')):\n"
        "    i = tarfile.TarInfo(name); i.type = kind; i.linkname = link; t.addfile(i)\n",
        (dir / "layer.tar").string()});
-  auto python = builder::wheels::probe_base_python({dir / "layer.tar"}, dir / "cache", "hostile");
+  auto python = python::probe_base_python({dir / "layer.tar"}, dir / "cache", "hostile");
   CHECK(python.glibc_major <= 2);
 }

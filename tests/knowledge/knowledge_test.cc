@@ -2,19 +2,20 @@
 //
 // Expected values are copied from the published tables, not from this code's output; each
 // block cites the table row it checks.
-#include "recipes/knowledge.h"
+#include "knowledge/knowledge.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/file.h"
-#include "recipes/knowledge_data.h"
-#include "recipes/knowledge_report.h"
+#include "knowledge/knowledge_data.h"
+#include "knowledge/knowledge_report.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 using namespace stowage;
 using namespace stowage::recipes;
+using namespace stowage::knowledge;
 
 namespace {
 
@@ -259,7 +260,7 @@ TEST_CASE("a recipe resolves its base image and carries field locations into err
 }
 
 TEST_CASE("the embedded document is the data file in the source tree") {
-  const std::string on_disk = read_file(testing::source_dir() / "recipes/data/frameworks.json");
+  const std::string on_disk = read_file(testing::source_dir() / "knowledge/data/frameworks.json");
   CHECK(embedded_frameworks_json() == on_disk);
   CHECK(kb().schema_version() == 1);
 }
@@ -316,7 +317,7 @@ TEST_CASE("versions compare numerically") {
 
 TEST_CASE("scripts/check-knowledge rejects a broken data file") {
   testing::TempDir dir;
-  std::string text = read_file(testing::source_dir() / "recipes/data/frameworks.json");
+  std::string text = read_file(testing::source_dir() / "knowledge/data/frameworks.json");
   // A build that names a CUDA version with no driver entry breaks a consistency rule.
   REQUIRE(text.find("\"cuda\": \"12.9\"") != std::string::npos);
   text.replace(text.find("\"cuda\": \"12.9\""), 14, "\"cuda\": \"12.7\"");

@@ -126,7 +126,7 @@ TEST_CASE("Bearer token auth through a token server") {
   }
   SECTION("insufficient_scope makes the client ask for the scope the registry names") {
     auto& t = client.transport(ref);
-    registry::transport::Request req;
+    net::Request req;
     req.url = "/v2/tok/app/tags/list";
     auto r = t.send(req, {registry::transport::pull_scope("other/repo")});
     CHECK(r.status == 200);

@@ -1,0 +1,14 @@
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/version.h"
+
+namespace stowage::cli {
+
+void add_version_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("version", "Print the version and the linked libraries");
+  cmd->callback(
+      [] { fmt::print("stowage {}\n{}", builder::version(), builder::library_versions()); });
+}
+
+}  // namespace stowage::cli

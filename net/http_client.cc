@@ -1,0 +1,296 @@
+#include "net/http_client.h"
+
+#include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <exception>
+#include <fstream>
+
+namespace stowage::net {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
+  return s;
+}
+
+// "https://host:5000/v2/x?state=…" → "https://host:5000/v2/x": query strings carry upload
+// state that is noise in a message.
+std::string without_query(const std::string& url) {
+  return url.substr(0, url.find('?'));
+}
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+      throw Error("libcurl failed to start");
+  });
+}
+
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
+
+// Per-request state the curl callbacks work on. Callbacks never let an exception cross into
+// C: they park it here and make curl abort; send() rethrows it.
+struct Transfer {
+  const Request& request;
+  Response& response;
+  CURL* curl;
+  std::unique_ptr<ByteReader> reader;
+  std::exception_ptr error;
+};
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string_view line(data, size * count);
+  if (line.substr(0, 5) == "HTTP/") {
+    // A new response (after a redirect or a 100 Continue): forget the previous one.
+    t->response.headers.clear();
+    t->response.body.clear();
+    auto sp = line.find(' ');
+    if (sp != std::string_view::npos)
+      t->response.status = std::atol(line.substr(sp + 1).data());
+    return line.size();
+  }
+  auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    t->response.headers.emplace_back(std::string(trim(line.substr(0, colon))),
+                                     std::string(trim(line.substr(colon + 1))));
+  }
+  return line.size();
+}
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::size_t n = size * count;
+  long status = 0;
+  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+  try {
+    if (t->request.sink && status >= 200 && status < 300) {
+      t->request.sink(std::span(reinterpret_cast<const std::byte*>(data), n));
+    } else {
+      if (t->response.body.size() + n > kMaxCollectedBody) {
+        throw Error("the response from " + without_query(t->request.url) + " is larger than " +
+                    std::to_string(kMaxCollectedBody >> 20) + " MiB");
+      }
+      t->response.body.append(data, n);
+    }
+  } catch (...) {
+    t->error = std::current_exception();
+    return 0;  // makes curl abort with CURLE_WRITE_ERROR
+  }
+  return n;
+}
+
+size_t on_read(char* buffer, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  try {
+    std::size_t n = t->reader->read(std::span(reinterpret_cast<std::byte*>(buffer), size * count));
+    t->response.bytes_sent += static_cast<std::int64_t>(n);
+    if (t->request.body_size != Request::kUnknownSize &&
+        (t->response.bytes_sent > t->request.body_size ||
+         (n == 0 && t->response.bytes_sent != t->request.body_size))) {
+      throw Error("the request body for " + without_query(t->request.url) + " had " +
+                  std::to_string(t->response.bytes_sent) + " bytes instead of " +
+                  std::to_string(t->request.body_size));
+    }
+    return n;
+  } catch (...) {
+    t->error = std::current_exception();
+    return CURL_READFUNC_ABORT;
+  }
+}
+
+CURLcode on_ssl_context(CURL*, void* ssl_ctx, void* user) {
+  const auto* ca_file = static_cast<const std::filesystem::path*>(user);
+  X509_STORE* store = SSL_CTX_get_cert_store(static_cast<SSL_CTX*>(ssl_ctx));
+  return X509_STORE_load_file(store, ca_file->c_str()) == 1 ? CURLE_OK : CURLE_SSL_CACERT_BADFILE;
+}
+
+void check(CURLcode rc) {
+  if (rc != CURLE_OK)
+    throw Error(std::string("libcurl: ") + curl_easy_strerror(rc));
+}
+
+}  // namespace
+
+std::string header_value(const Headers& headers, std::string_view name) {
+  for (const auto& [k, v] : headers) {
+    if (iequals(k, name))
+      return v;
+  }
+  return {};
+}
+
+std::string resolve_url(const std::string& base, const std::string& location) {
+  struct UrlDeleter {
+    void operator()(CURLU* u) const { curl_url_cleanup(u); }
+  };
+  std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
+  if (!url || curl_url_set(url.get(), CURLUPART_URL, base.c_str(), 0) != CURLUE_OK ||
+      curl_url_set(url.get(), CURLUPART_URL, location.c_str(), 0) != CURLUE_OK) {
+    throw Error("the registry sent an unusable location \"" + without_query(location) + "\"");
+  }
+  char* out = nullptr;
+  if (curl_url_get(url.get(), CURLUPART_URL, &out, 0) != CURLUE_OK) {
+    throw Error("the registry sent an unusable location \"" + without_query(location) + "\"");
+  }
+  std::string result(out);
+  curl_free(out);
+  return result;
+}
+
+std::size_t StringReader::read(std::span<std::byte> buf) {
+  std::size_t n = std::min(buf.size(), data_.size());
+  std::memcpy(buf.data(), data_.data(), n);
+  data_.remove_prefix(n);
+  return n;
+}
+
+struct HttpClient::Handle {
+  CURL* curl = nullptr;
+  Handle() : curl(curl_easy_init()) {
+    if (curl == nullptr)
+      throw Error("libcurl could not create a handle");
+  }
+  ~Handle() { curl_easy_cleanup(curl); }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+};
+
+HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
+  global_init();
+  if (!options_.ca_file.empty() && !std::ifstream(options_.ca_file).good()) {
+    throw InputError("cannot read the CA file " + options_.ca_file.string(),
+                     "--ca-file takes a PEM file with one or more CA certificates");
+  }
+}
+
+HttpClient::~HttpClient() = default;
+
+std::unique_ptr<HttpClient::Handle> HttpClient::acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      auto h = std::move(idle_.back());
+      idle_.pop_back();
+      // Resets options but keeps the handle's live connections and TLS session cache.
+      curl_easy_reset(h->curl);
+      return h;
+    }
+  }
+  return std::make_unique<Handle>();
+}
+
+void HttpClient::release(std::unique_ptr<Handle> handle) {
+  std::lock_guard lock(mutex_);
+  idle_.push_back(std::move(handle));
+}
+
+Response HttpClient::send(const Request& request) {
+  auto handle = acquire();
+  CURL* c = handle->curl;
+  Response response;
+  Transfer t{request, response, c, nullptr, nullptr};
+
+  check(curl_easy_setopt(c, CURLOPT_URL, request.url.c_str()));
+  check(curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https"));
+  check(curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"));
+  check(curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L));
+  check(curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L));
+  check(curl_easy_setopt(c, CURLOPT_USERAGENT, options_.user_agent.c_str()));
+  check(curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                         static_cast<long>(options_.connect_timeout.count())));
+  // A stall is less than one byte per second over stall_timeout.
+  check(curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L));
+  check(curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+                         std::max(1L, static_cast<long>(options_.stall_timeout.count() / 1000))));
+  if (!options_.ca_file.empty()) {
+    check(curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_context));
+    check(curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, &options_.ca_file));
+  }
+  // Larger than curl's 16/64 KiB defaults: fewer callbacks and syscalls per GiB of blob.
+  check(curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024));
+  check(curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024));
+  check(curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header));
+  check(curl_easy_setopt(c, CURLOPT_HEADERDATA, &t));
+  check(curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body));
+  check(curl_easy_setopt(c, CURLOPT_WRITEDATA, &t));
+  if (request.follow_redirects) {
+    check(curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L));
+    check(curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L));
+  }
+
+  if (request.method == "HEAD") {
+    check(curl_easy_setopt(c, CURLOPT_NOBODY, 1L));
+  } else if (request.method == "GET") {
+    check(curl_easy_setopt(c, CURLOPT_HTTPGET, 1L));
+  } else {
+    // Every other method goes out as an "upload" so the body streams from the reader; with
+    // no body it is an empty upload, which sends "Content-Length: 0".
+    if (request.body)
+      t.reader = request.body();
+    if (!t.reader)
+      t.reader = std::make_unique<StringReader>("");
+    check(curl_easy_setopt(c, CURLOPT_UPLOAD, 1L));
+    check(curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str()));
+    check(curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+                           static_cast<curl_off_t>(request.body ? request.body_size : 0)));
+    check(curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read));
+    check(curl_easy_setopt(c, CURLOPT_READDATA, &t));
+  }
+
+  Slist headers;
+  for (const auto& [k, v] : request.headers) {
+    std::string line = k + ": " + v;
+    curl_slist* next = curl_slist_append(headers.get(), line.c_str());
+    if (next == nullptr)
+      throw Error("out of memory building HTTP headers");
+    (void)headers.release();
+    headers.reset(next);
+  }
+  check(curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get()));
+
+  char errbuf[CURL_ERROR_SIZE] = {};
+  check(curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf));
+  CURLcode rc = curl_easy_perform(c);
+  // The handle must not keep pointers to this frame's state when it goes back to the pool.
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  char* effective = nullptr;
+  if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective) {
+    response.url = effective;
+  }
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+  release(std::move(handle));
+
+  if (t.error)
+    std::rethrow_exception(t.error);
+  if (rc != CURLE_OK) {
+    std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+    throw NetworkError(request.method + " " + without_query(request.url) + " failed: " + detail,
+                       rc == CURLE_PEER_FAILED_VERIFICATION);
+  }
+  if (request.method == "HEAD")
+    response.body.clear();
+  return response;
+}
+
+}  // namespace stowage::net
