@@ -1,6 +1,6 @@
 // `stowage build` and `stowage plan` as library calls.
 //
-// A build runs in two steps. prepare() reads the recipe, resolves the base image (for a
+// A build runs in two phases. prepare() reads the recipe, resolves the base image (for a
 // registry base: its manifest and config only), walks the model and code sources and plans
 // the layers; it writes nothing but the cache, so a recipe error never leaves output behind.
 // build() then produces every planned layer that the cache does not already hold (in
@@ -10,6 +10,11 @@
 //     index.json is replaced; a registry base's layers are downloaded for this, once;
 //   - pushes it: new blobs from the cache, base layers mounted from (or streamed out of) the
 //     base's repository, never downloaded; the manifest goes last.
+//
+// build() reads as the list of its steps; each step is one file under builder/steps/, with
+// the list and every step's contract in builder/steps/steps.h. A directory of its own keeps
+// the steps apart from the content and planning code beside this file, and keeps them
+// internal: callers see only this header.
 #pragma once
 
 #include <cstdint>
@@ -21,10 +26,10 @@
 
 #include "builder/base_image.h"
 #include "builder/layer_plan.h"
+#include "knowledge/knowledge.h"
 #include "kube/manifests.h"
 #include "layers/compressor.h"
 #include "layers/image.h"
-#include "knowledge/knowledge.h"
 #include "recipes/recipe.h"
 #include "registry/client.h"
 #include "registry/push.h"
@@ -35,7 +40,7 @@ struct BuildOptions {
   std::filesystem::path recipe = "stowage.yaml";
   std::filesystem::path output = "stowage-out/image";  // OCI layout; empty = do not export
   std::string tag = "latest";                          // ref name inside the layout
-  std::filesystem::path cache_dir;                     // empty = default_cache_dir()
+  std::filesystem::path cache_dir;                     // empty = cache::default_cache_dir()
   std::optional<layers::Compression> compression;      // nullopt = auto per layer
   layers::Platform platform;
   int threads = 0;                   // layer builders and zstd workers; 0 = one per core
@@ -49,9 +54,6 @@ struct BuildOptions {
   // Called with one human-readable line per step (for --progress); may be empty.
   std::function<void(const std::string&)> progress;
 };
-
-// $STOWAGE_CACHE, else $XDG_CACHE_HOME/stowage, else ~/.cache/stowage.
-std::filesystem::path default_cache_dir();
 
 struct LayerReport {
   recipes::LayerClass layer_class = recipes::LayerClass::base;

@@ -134,13 +134,13 @@ std::optional<View> deserialise(const std::string& data) {
   return view;
 }
 
-View base_view(const BaseImage& base, const layers::BlobStore& blobs, const fs::path& cache_dir) {
+View base_view(const BaseImage& base, const layers::BlobStore& blobs, const fs::path& index_dir) {
   std::string ids;
   for (const auto& l : base.layers)
     ids += l.digest.str() + "\n";
   fs::path cached;
-  if (!cache_dir.empty()) {
-    cached = cache_dir / "entrypoint" / (std::string(layers::Digest::of(ids).hex()) + ".index");
+  if (!index_dir.empty()) {
+    cached = index_dir / (std::string(layers::Digest::of(ids).hex()) + ".index");
     if (fs::exists(cached)) {
       // A damaged index is rebuilt from the layers.
       if (auto view = deserialise(read_file(cached)))
@@ -305,7 +305,7 @@ std::string joined(const std::vector<std::string>& items, std::string_view separ
 
 EntrypointCheck check_in_image(const recipes::Recipe& recipe, const BaseImage& base,
                                const std::vector<ContentItem>& content,
-                               const layers::BlobStore& blobs, const fs::path& cache_dir) {
+                               const layers::BlobStore& blobs, const fs::path& index_dir) {
   EntrypointCheck result;
   if (recipe.serve.command.empty())
     return result;
@@ -314,7 +314,7 @@ EntrypointCheck check_in_image(const recipes::Recipe& recipe, const BaseImage& b
 
   bool base_local = std::all_of(base.layers.begin(), base.layers.end(),
                                 [&](const auto& l) { return blobs.has(l.digest); });
-  View view = base_local ? base_view(base, blobs, cache_dir) : View{};
+  View view = base_local ? base_view(base, blobs, index_dir) : View{};
   apply_content(view, content);
 
   std::string cwd = recipe.workdir.empty() ? base.config.config.working_dir : recipe.workdir;
@@ -419,14 +419,14 @@ EntrypointCheck check_in_image(const recipes::Recipe& recipe, const BaseImage& b
 
 EntrypointCheck check_entrypoint(const recipes::Recipe& recipe, const BaseImage& base,
                                  const std::vector<ContentItem>& content,
-                                 const layers::BlobStore& blobs, const fs::path& cache_dir) {
+                                 const layers::BlobStore& blobs, const fs::path& index_dir) {
   if (!base.remote)
-    return check_in_image(recipe, base, content, blobs, cache_dir);
+    return check_in_image(recipe, base, content, blobs, index_dir);
   // A registry base's layers are here only when an earlier build fetched them for a layout.
   // What they show is reported but never refused, so that whether a build succeeds does not
   // depend on what the cache happens to hold.
   try {
-    return check_in_image(recipe, base, content, blobs, cache_dir);
+    return check_in_image(recipe, base, content, blobs, index_dir);
   } catch (const InputError& e) {
     EntrypointCheck result;
     result.warning = e.reason() + " (" + e.hint() + "); not refused because the base " +

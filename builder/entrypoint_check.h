@@ -41,8 +41,8 @@ struct EntrypointCheck {
 };
 
 // Checks recipe.serve.command against the base's layers (found in `blobs`) and `content`.
-// A base index is remembered in `cache_dir`/entrypoint/ (per set of base layers), so a big
-// base is read once; an empty `cache_dir` disables that.
+// A base index is remembered in `index_dir` (one file per set of base layers), so a big
+// base is read once; an empty `index_dir` disables that.
 // Throws InputError at serve.command's location, with a hint, when the executable does not
 // exist, is a directory or is not executable, or when a script's interpreter does not exist;
 // for a registry base these are warnings (see EntrypointCheck::warning), so that a build's
@@ -51,6 +51,6 @@ struct EntrypointCheck {
 EntrypointCheck check_entrypoint(const recipes::Recipe& recipe, const BaseImage& base,
                                  const std::vector<ContentItem>& content,
                                  const layers::BlobStore& blobs,
-                                 const std::filesystem::path& cache_dir);
+                                 const std::filesystem::path& index_dir);
 
 }  // namespace stowage::builder

@@ -204,8 +204,10 @@ std::vector<PlannedLayer> plan_layers(std::vector<ContentItem> items, const Plan
           "the image needs " +
               std::to_string(plan.size() + options.base_layers + (options.reserve_meta ? 1 : 0)) +
               " layers but the layer budget is " + std::to_string(options.budget),
-          "raise layering.budget in the recipe (containerd accepts up to 127), or "
-          "use a base image with fewer layers");
+          "raise layering.budget in the recipe (containerd accepts up to " +
+              std::to_string(recipes::kMaxLayers) +
+              "), or "
+              "use a base image with fewer layers");
     }
     auto& into = plan[best_a];
     auto& from = plan[best_b];

@@ -19,6 +19,7 @@
 #include "builder/content.h"
 #include "layers/compressor.h"
 #include "recipes/layer_class.h"
+#include "recipes/recipe.h"
 
 namespace stowage::builder {
 
@@ -32,8 +33,8 @@ struct PlannedLayer {
 };
 
 struct PlanOptions {
-  std::int64_t own_layer_threshold = 64 << 20;
-  int budget = 32;
+  std::int64_t own_layer_threshold = recipes::kDefaultOwnLayerThreshold;
+  int budget = recipes::kDefaultLayerBudget;
   int base_layers = 0;                                    // layers the base image already has
   bool reserve_meta = true;                               // count the meta layer against the budget
   std::optional<layers::Compression> forced_compression;  // nullopt = auto

@@ -7,15 +7,15 @@
 #include <mutex>
 #include <thread>
 
+#include "core/error.h"
+#include "core/file.h"
+#include "knowledge/python_packages.h"
 #include "python/base_python.h"
 #include "python/lock.h"
 #include "python/simple_index.h"
 #include "python/tags.h"
 #include "python/wheel_cache.h"
 #include "python/wheel_install.h"
-#include "core/error.h"
-#include "core/file.h"
-#include "knowledge/python_packages.h"
 
 namespace stowage::builder {
 using namespace python;  // NOLINT: this file is the bridge from python/ to the planner
@@ -104,7 +104,7 @@ class Installer {
         scheme_(scheme),
         ranker_(ranker),
         options_(options),
-        cache_(options.cache_dir / "wheels") {
+        cache_(options.wheel_downloads) {
     indexes_ = recipe.python_index;
     indexes_.insert(indexes_.end(), lock.index_urls.begin(), lock.index_urls.end());
   }
@@ -266,7 +266,7 @@ class Installer {
     if (!direct_url.empty())
       install_options.direct_url = direct_url;
     install_options.sha256 = fetched.sha256;
-    install_options.verified_marker = options_.cache_dir / "wheels" / "verified" / fetched.sha256;
+    install_options.verified_marker = options_.verified_wheels / fetched.sha256;
     r.installed = install_wheel(fetched.path, r.file.filename, scheme_, install_options);
     r.group = normalize_distribution_name(pkg.name) + "==" + pkg.version;
     r.layer_class = knowledge::classify_distribution(pkg.name);
@@ -297,7 +297,7 @@ std::vector<ContentItem> python_content(const recipes::Recipe& recipe, const Bas
     layer_files.push_back(blobs.path_of(l.digest));
     layer_ids += l.digest.str() + "\n";
   }
-  BasePython py = probe_base_python(layer_files, options.cache_dir / "wheels" / "bases",
+  BasePython py = probe_base_python(layer_files, options.base_python_probes,
                                     std::string(layers::Digest::of(layer_ids).hex()));
   const BaseInterpreter& interpreter = choose_interpreter(recipe, py);
   InstallScheme scheme = scheme_for(interpreter);

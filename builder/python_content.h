@@ -2,7 +2,7 @@
 // described file by file, handed to the planner as image content.
 //
 // Nothing is unpacked: each installed file streams from the verified wheel in the content-
-// addressed download store (<cache>/wheels/files/<sha256>) straight into its layer, and is
+// addressed download store (python/wheel_cache.h) straight into its layer, and is
 // checked against the wheel's RECORD on the way (wheel_install.h). A file's identity for the
 // layer cache is the wheel's sha256 and the member's name and hash, so an unchanged wheel's
 // layer is reused without reading its bytes and without a stat per file. Every file of
@@ -25,7 +25,12 @@
 namespace stowage::builder {
 
 struct PythonContentOptions {
-  std::filesystem::path cache_dir;  // the stowage cache root
+  // Where downloaded wheels are kept (python::WheelCache), where a wheel whose RECORD was
+  // checked is marked, and where a base's Python interpreters are remembered: the cache's
+  // (cache/cache_dir.h).
+  std::filesystem::path wheel_downloads;
+  std::filesystem::path verified_wheels;
+  std::filesystem::path base_python_probes;
   layers::Platform platform;
   int parallel_downloads = 8;
   std::filesystem::path ca_file;                     // extra CA for HTTPS indexes

@@ -41,9 +41,9 @@ std::vector<HistoryBuild> parse(const fs::path& file) {
 
 }  // namespace
 
-BuildHistory::BuildHistory(const fs::path& cache_dir, const fs::path& recipe) {
+BuildHistory::BuildHistory(const CacheDir& cache, const fs::path& recipe) {
   std::string key{layers::Digest::of(fs::absolute(recipe).lexically_normal().string()).hex()};
-  file_ = cache_dir / "history" / (key + ".json");
+  file_ = cache.history() / (key + ".json");
 }
 
 std::vector<HistoryBuild> BuildHistory::builds() const {
@@ -97,11 +97,10 @@ LayerChurn BuildHistory::churn(const std::vector<HistoryBuild>& builds,
   return churn;
 }
 
-std::vector<HistoryBuild> BuildHistory::all(const fs::path& cache_dir) {
+std::vector<HistoryBuild> BuildHistory::all(const CacheDir& cache) {
   std::vector<HistoryBuild> builds;
   std::error_code ec;
-  for (fs::directory_iterator it(cache_dir / "history", ec), end; !ec && it != end;
-       it.increment(ec)) {
+  for (fs::directory_iterator it(cache.history(), ec), end; !ec && it != end; it.increment(ec)) {
     if (it->path().extension() != ".json")
       continue;
     auto more = parse(it->path());

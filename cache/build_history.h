@@ -2,8 +2,8 @@
 // ordering works (lower layers should change less often than higher ones) and
 // `stowage cache prune` knows which blobs are still in use.
 //
-// Stored as <cache>/history/<sha256 of the recipe's absolute path>.json, replaced atomically
-// after each build; the newest kMaxBuilds builds are kept.
+// Stored in the cache's history directory (cache_dir.h) as <sha256 of the recipe's absolute
+// path>.json, replaced atomically after each build; the newest kMaxBuilds builds are kept.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "cache/cache_dir.h"
 
 namespace stowage::cache {
 
@@ -37,7 +39,7 @@ class BuildHistory {
  public:
   static constexpr std::size_t kMaxBuilds = 20;
 
-  BuildHistory(const std::filesystem::path& cache_dir, const std::filesystem::path& recipe);
+  BuildHistory(const CacheDir& cache, const std::filesystem::path& recipe);
 
   std::vector<HistoryBuild> builds() const;
   // Appends a build (dropping the oldest beyond kMaxBuilds).
@@ -46,7 +48,7 @@ class BuildHistory {
   static LayerChurn churn(const std::vector<HistoryBuild>& builds, const std::string& description);
 
   // Every build recorded for any recipe in this cache.
-  static std::vector<HistoryBuild> all(const std::filesystem::path& cache_dir);
+  static std::vector<HistoryBuild> all(const CacheDir& cache);
 
  private:
   std::filesystem::path file_;

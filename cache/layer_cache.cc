@@ -9,8 +9,8 @@ namespace stowage::cache {
 
 using nlohmann::json;
 
-LayerCache::LayerCache(std::filesystem::path dir, const layers::BlobStore& blobs)
-    : dir_(std::move(dir)), blobs_(blobs) {
+LayerCache::LayerCache(const CacheDir& cache, const layers::BlobStore& blobs)
+    : dir_(cache.layer_records()), blobs_(blobs) {
   std::filesystem::create_directories(dir_);
 }
 

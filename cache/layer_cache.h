@@ -2,15 +2,16 @@
 // layer would contain (builder/layer_key.h), so an unchanged layer is neither read nor tarred
 // again.
 //
-// Entries live in <cache>/layers/<key>.json and are written atomically, so several stowage
-// processes can share one cache. An entry whose blob is missing from the blob store is
-// treated as absent.
+// Entries live in the cache's layer records (cache_dir.h), one JSON file per key, written
+// atomically, so several stowage processes can share one cache. An entry whose blob is missing from
+// the blob store is treated as absent.
 #pragma once
 
 #include <filesystem>
 #include <optional>
 #include <string>
 
+#include "cache/cache_dir.h"
 #include "layers/blob_store.h"
 #include "layers/layer_writer.h"
 
@@ -18,7 +19,7 @@ namespace stowage::cache {
 
 class LayerCache {
  public:
-  LayerCache(std::filesystem::path dir, const layers::BlobStore& blobs);
+  LayerCache(const CacheDir& cache, const layers::BlobStore& blobs);
 
   std::optional<layers::LayerResult> find(const std::string& key) const;
   void remember(const std::string& key, const layers::LayerResult& result) const;

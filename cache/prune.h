@@ -3,7 +3,8 @@
 
 #include <chrono>
 #include <cstdint>
-#include <filesystem>
+
+#include "cache/cache_dir.h"
 
 namespace stowage::cache {
 
@@ -23,9 +24,9 @@ struct PruneResult {
   std::int64_t layer_entries_removed = 0;  // layer-cache entries whose blob went away
 };
 
-// Removes from <cache>/blobs every blob that no build recorded in the last `keep` used (as
-// manifest, config or layer) and that is older than `grace`, then the layer-cache entries
-// pointing at removed blobs. Downloaded wheels (<cache>/wheels) are not touched.
-PruneResult prune_cache(const std::filesystem::path& cache_dir, const PruneOptions& options);
+// Removes from the blob store every blob that no build recorded in the last `keep` used (as
+// manifest, config or layer) and that is older than `grace`, then the layer records pointing
+// at removed blobs. Downloaded wheels are not touched.
+PruneResult prune_cache(const CacheDir& cache, const PruneOptions& options);
 
 }  // namespace stowage::cache

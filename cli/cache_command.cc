@@ -3,7 +3,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "builder/build.h"
+#include "cache/cache_dir.h"
 #include "cache/prune.h"
 #include "cli/commands.h"
 #include "cli/report.h"
@@ -21,10 +21,10 @@ void run_prune(const PruneFlags& f, const GlobalFlags& g) {
   cache::PruneOptions options;
   options.keep = std::chrono::hours(24 * f.keep_days);
   options.dry_run = f.dry_run;
-  auto dir = f.cache.empty() ? builder::default_cache_dir() : std::filesystem::path(f.cache);
+  auto dir = cache::CacheDir::at_or_default(f.cache);
   auto r = cache::prune_cache(dir, options);
   if (g.json) {
-    fmt::print("{}\n", nlohmann::json{{"cache", dir.string()},
+    fmt::print("{}\n", nlohmann::json{{"cache", dir.root().string()},
                                       {"dryRun", f.dry_run},
                                       {"blobsRemoved", r.blobs_removed},
                                       {"bytesFreed", r.bytes_freed},

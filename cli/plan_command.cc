@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "builder/build.h"
+#include "builder/layer_names.h"
 #include "cache/build_history.h"
 #include "cli/commands.h"
 #include "cli/registry_flags.h"
@@ -32,41 +33,39 @@ void run_plan(const PlanFlags& f, const GlobalFlags& g) {
   registry::Client client(options.registry);
   builder::PreparedBuild p = builder::prepare(options, client);
 
+  // Rows by layer_names(), whose descriptions are the ones build records in the history.
+  const auto names = builder::layer_names(p);
+  const std::size_t base_layers = p.base.layers.size();
   nlohmann::json rows = nlohmann::json::array();
-  std::size_t number = 0;
-  for (std::size_t i = 0; i < p.base.layers.size(); ++i) {
-    rows.push_back({{"layer", ++number},
-                    {"class", "base"},
-                    {"description", "base: " + p.base.description + " (" + std::to_string(i + 1) +
-                                        "/" + std::to_string(p.base.layers.size()) + ")"},
-                    {"files", nullptr},
-                    {"bytes", p.base.layers[i].size},
-                    {"compression", p.base.layers[i].media_type},
-                    {"status", "base"}});
-  }
-  for (std::size_t i = 0; i < p.plan.size(); ++i) {
-    const auto& l = p.plan[i];
-    rows.push_back({{"layer", ++number},
-                    {"class", recipes::layer_class_name(l.layer_class)},
-                    {"description", l.description},
-                    {"files", l.files},
-                    {"bytes", l.bytes},
-                    {"compression", layers::compression_name(l.compression)},
-                    {"status", p.cached[i] ? "cached" : "build"}});
-  }
-  rows.push_back({{"layer", ++number},
-                  {"class", "meta"},
-                  {"description", "meta: /etc/stowage/build.json"},
-                  {"files", 1},
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    nlohmann::json row = {{"layer", i + 1},
+                          {"class", recipes::layer_class_name(names[i].layer_class)},
+                          {"description", names[i].description}};
+    if (i < base_layers) {
+      const auto& l = p.base.layers[i];
+      row.update({{"files", nullptr},
+                  {"bytes", l.size},
+                  {"compression", l.media_type},
+                  {"status", "base"}});
+    } else if (i < base_layers + p.plan.size()) {
+      const auto& l = p.plan[i - base_layers];
+      row.update({{"files", l.files},
+                  {"bytes", l.bytes},
+                  {"compression", layers::compression_name(l.compression)},
+                  {"status", p.cached[i - base_layers] ? "cached" : "build"}});
+    } else {
+      row.update({{"files", 1},
                   {"bytes", nullptr},
                   {"compression", layers::compression_name(
                                       options.compression.value_or(layers::Compression::zstd))},
                   {"status", "build"}});
+    }
+    rows.push_back(std::move(row));
+  }
   // How often each layer changed in recent builds, and ordering that defeats the cache.
-  auto history = cache::BuildHistory(
-                     options.cache_dir.empty() ? builder::default_cache_dir() : options.cache_dir,
-                     options.recipe)
-                     .builds();
+  auto history =
+      cache::BuildHistory(cache::CacheDir::at_or_default(options.cache_dir), options.recipe)
+          .builds();
   std::vector<std::string> warnings;
   // The steadiest layer above the current one: a lower layer should change no more often.
   double steadiest_above = 2;

@@ -1,8 +1,9 @@
-// The content-addressed store of downloaded wheels: <cache>/wheels/files/<sha256 hex>.
+// The content-addressed store of downloaded wheels: <dir>/files/<sha256 hex>, in the
+// directory the caller hands it (the build cache's wheel download area).
 //
 // A file appears under its digest only after its bytes were hashed and found to be one the
 // lock accepts; a download that fails or does not match leaves nothing behind. Where a file
-// came from (URL, or local path plus stat fingerprint) is remembered under <cache>/wheels/memo,
+// came from (URL, or local path plus stat fingerprint) is remembered under <dir>/memo,
 // so a warm cache fetches nothing and reads nothing: a listing's own sha256, or the memo,
 // names the cached file directly. Several processes may share the store.
 #pragma once
@@ -11,15 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "python/http.h"
 #include "python/simple_index.h"
-#include "core/error.h"
 
 namespace stowage::python {
 
 class WheelCache {
  public:
-  // Uses (and creates) `dir` (usually <cache>/wheels).
+  // Uses (and creates) `dir`.
   explicit WheelCache(std::filesystem::path dir);
 
   struct Fetched {

@@ -471,7 +471,7 @@ Layering parse_layering(const YamlValue& value) {
   YamlMap layering = value.map(kLayeringKeys);
   Layering out;
   if (auto v = layering.get("budget"))
-    out.budget = static_cast<int>(v->integer(1, 127));
+    out.budget = static_cast<int>(v->integer(1, kMaxLayers));
   if (auto v = layering.get("own_layer_threshold")) {
     std::string text = v->string_or_number();
     auto bytes = quantity_bytes(text);

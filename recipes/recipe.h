@@ -76,10 +76,20 @@ struct BaseImage {
   std::string reference;       // registry: the reference as written (syntax checked only)
 };
 
+// containerd refuses an image with more layers than this (docs/layering.md).
+inline constexpr int kMaxLayers = 127;
+// The default most layers, base layers included: every layer costs the node an overlay
+// mount, and a budget well under kMaxLayers leaves room for a base image with many layers.
+inline constexpr int kDefaultLayerBudget = 32;
+// The default size from which an item gets a layer of its own: big enough that code and
+// small packages are bundled, small enough that a changed model file or a big wheel
+// (torch) re-creates and re-uploads only its own layer.
+inline constexpr std::int64_t kDefaultOwnLayerThreshold = std::int64_t{64} << 20;
+
 // Layer planning knobs.
 struct Layering {
-  int budget = 32;                              // max layers, base layers included
-  std::int64_t own_layer_threshold = 64 << 20;  // items at least this big get their own layer
+  int budget = kDefaultLayerBudget;                              // max layers, base layers included
+  std::int64_t own_layer_threshold = kDefaultOwnLayerThreshold;  // items this big get a layer
 };
 
 struct Recipe {

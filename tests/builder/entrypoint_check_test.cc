@@ -102,7 +102,7 @@ struct Fixture {
 
   EntrypointCheck check(const std::string& command, const std::vector<ContentItem>& items = {},
                         const std::string& extra = "") {
-    return check_entrypoint(recipe(command, extra), base, items, blobs, tmp / "cache");
+    return check_entrypoint(recipe(command, extra), base, items, blobs, tmp / "cache/entrypoint");
   }
 };
 

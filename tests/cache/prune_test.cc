@@ -18,16 +18,17 @@ namespace {
 // `stale` used only by a build 30 days ago, with a layer-cache entry pointing at it.
 struct Fixture {
   TempDir tmp;
-  stowage::layers::BlobStore store{tmp.path()};
+  CacheDir cache{tmp.path()};
+  stowage::layers::BlobStore store = cache.blob_store();
   stowage::layers::Digest recent = store.put("recent layer");
   stowage::layers::Digest config = store.put("{\"config\":1}");
   stowage::layers::Digest stale = store.put("stale layer");
 
   Fixture() {
     auto now = static_cast<std::int64_t>(std::time(nullptr));
-    BuildHistory old_recipe(tmp.path(), tmp / "old/stowage.yaml");
+    BuildHistory old_recipe(cache, tmp / "old/stowage.yaml");
     old_recipe.record({now - 30 * 24 * 3600, "", "", {{"code", "code (1 file)", stale.str()}}});
-    BuildHistory current(tmp.path(), tmp / "app/stowage.yaml");
+    BuildHistory current(cache, tmp / "app/stowage.yaml");
     current.record({now, "", config.str(), {{"code", "code (1 file)", recent.str()}}});
     fs::create_directories(tmp / "layers");
     stowage::write_file_atomically(tmp / "layers/k.json", "{\"digest\":\"" + stale.str() + "\"}");
@@ -40,7 +41,7 @@ TEST_CASE("prune removes blobs only old builds used, and their layer-cache entri
   Fixture f;
   PruneOptions options;
   options.grace = std::chrono::minutes(0);
-  auto r = prune_cache(f.tmp.path(), options);
+  auto r = prune_cache(f.cache, options);
   CHECK(r.blobs_removed == 1);
   CHECK(r.bytes_freed == static_cast<std::int64_t>(std::string("stale layer").size()));
   CHECK(r.layer_entries_removed == 1);
@@ -53,10 +54,10 @@ TEST_CASE("prune removes blobs only old builds used, and their layer-cache entri
 TEST_CASE("prune keeps blobs written within the grace period and honours --dry-run") {
   Fixture f;
   PruneOptions options;  // default grace: one hour, and every blob is brand new
-  CHECK(prune_cache(f.tmp.path(), options).blobs_removed == 0);
+  CHECK(prune_cache(f.cache, options).blobs_removed == 0);
   options.grace = std::chrono::minutes(0);
   options.dry_run = true;
-  CHECK(prune_cache(f.tmp.path(), options).blobs_removed == 1);
+  CHECK(prune_cache(f.cache, options).blobs_removed == 1);
   CHECK(f.store.has(f.stale));
   CHECK(fs::exists(f.tmp / "layers/k.json"));
 }
