@@ -13,13 +13,17 @@
 #pragma once
 
 #include <filesystem>
+#include <string_view>
 
 #include "layers/blob_store.h"
 
 namespace stowage::cache {
 
-// $STOWAGE_CACHE, else $XDG_CACHE_HOME/stowage, else ~/.cache/stowage. Throws InputError
-// when none of them is set.
+// Where default_cache_dir() looks, in order, for help texts.
+inline constexpr std::string_view kDefaultCacheDirOrder =
+    "$STOWAGE_CACHE, else $XDG_CACHE_HOME/stowage, else ~/.cache/stowage";
+
+// The first of kDefaultCacheDirOrder that is set. Throws InputError when none is.
 std::filesystem::path default_cache_dir();
 
 class CacheDir {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "builder/build.h"
+#include "cache/cache_dir.h"
 #include "cli/commands.h"
 #include "cli/registry_flags.h"
 #include "cli/report.h"
@@ -123,8 +124,7 @@ void add_build_command(CLI::App& app, GlobalFlags& global) {
   cmd->add_option("--tag", flags->tag, "Ref name of the image in the layout")
       ->capture_default_str();
   cmd->add_option("--cache", flags->cache,
-                  "Cache directory (default: $STOWAGE_CACHE, else "
-                  "$XDG_CACHE_HOME/stowage, else ~/.cache/stowage)");
+                  "Cache directory (default: " + std::string(cache::kDefaultCacheDirOrder) + ")");
   cmd->add_option("--compression", flags->compression, "zstd, gzip, none or auto")
       ->check(CLI::IsMember({"auto", "zstd", "gzip", "none"}))
       ->capture_default_str();

@@ -46,8 +46,7 @@ void add_cache_command(CLI::App& app, GlobalFlags& global) {
   auto flags = std::make_shared<PruneFlags>();
   auto* prune = cache->add_subcommand("prune", "Remove blobs that no recent build used");
   prune->add_option("--cache", flags->cache,
-                    "Cache directory (default: $STOWAGE_CACHE, else "
-                    "$XDG_CACHE_HOME/stowage, else ~/.cache/stowage)");
+                    "Cache directory (default: " + std::string(cache::kDefaultCacheDirOrder) + ")");
   prune->add_option("--keep-days", flags->keep_days, "Keep blobs used by builds this recent")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

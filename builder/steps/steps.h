@@ -2,7 +2,9 @@
 // to builder/: each step is one file in this directory, takes the BuildContext and its own
 // inputs, and returns its outputs, so build() shows what flows from one step to the next.
 //
+//   prepare                  recipe, base, content, plan (builder/build.h; prepare.cc)
 //   check_manifest_settings  refuse bad deploy settings before any work (write_manifests.cc)
+//   Cache                    open the cache, clear what killed builds left
 //   add_meta_layer           the plan plus the meta layer, /etc/stowage/build.json
 //   PushSession              start pushing in the background, before any layer is built
 //   build_layers             every planned layer the cache does not hold, in parallel
@@ -15,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
