@@ -23,6 +23,7 @@
 #include "builder/python_content.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "core/thread_pool.h"
 #include "layers/layer_writer.h"
 #include "layers/media_type.h"
 #include "layers/oci_layout.h"
@@ -136,36 +137,6 @@ layers::LayerResult write_layer(const layers::BlobStore& blobs, const PlannedLay
   for (const auto& item : layer.items)
     writer.add(item.entry);
   return writer.finish();
-}
-
-// Builds the layers at `todo` indexes of `plan` on up to `threads` threads. The first error
-// is rethrown after every worker has stopped.
-void build_parallel(const std::vector<std::size_t>& todo, int threads,
-                    const std::function<void(std::size_t)>& work) {
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto worker = [&] {
-    for (std::size_t i = next++; i < todo.size(); i = next++) {
-      try {
-        work(todo[i]);
-      } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        if (!failure)
-          failure = std::current_exception();
-        next = todo.size();
-      }
-    }
-  };
-  std::size_t n = std::min<std::size_t>(todo.size(), static_cast<std::size_t>(threads));
-  {
-    std::vector<std::jthread> pool;
-    for (std::size_t t = 1; t < n; ++t)
-      pool.emplace_back(worker);
-    worker();
-  }
-  if (failure)
-    std::rethrow_exception(failure);
 }
 
 int effective_threads(int requested) {
@@ -384,12 +355,13 @@ BuildResult build(const BuildOptions& options) {
   {
     std::jthread streaming([&] {
       try {
-        build_parallel(streamed, std::max(1, options.push_options.parallelism), build_layer);
+        parallel_for(streamed.size(), std::max(1, options.push_options.parallelism),
+                     [&](std::size_t k) { build_layer(streamed[k]); });
       } catch (...) {
         streamed_failure = std::current_exception();
       }
     });
-    build_parallel(pooled, threads, build_layer);
+    parallel_for(pooled.size(), threads, [&](std::size_t k) { build_layer(pooled[k]); });
   }
   if (streamed_failure)
     std::rethrow_exception(streamed_failure);
