@@ -1,140 +1,27 @@
 #include "builder/entrypoint_check.h"
 
 #include <algorithm>
-#include <deque>
 #include <fstream>
-#include <map>
 #include <optional>
 #include <sstream>
 
 #include "builder/image_env.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "core/strings.h"
 #include "layers/digest.h"
-#include "layers/tar_reader.h"
+#include "layers/image_filesystem.h"
 
 namespace stowage::builder {
 namespace fs = std::filesystem;
 
 namespace {
 
-// Linux's MAXSYMLINKS.
-constexpr int kMaxSymlinks = 40;
+using layers::FsNode;
+using layers::ImageFilesystem;
 
-struct Node {
-  enum class Type : char { file = 'f', directory = 'd', symlink = 'l' };
-  Type type = Type::file;
-  std::uint32_t mode = 0;
-  std::string target;  // symlinks
-};
-
-// The merged file system: image paths without the leading '/' ("usr/bin/python3").
-// A directory also exists implicitly when something lies under it.
-using View = std::map<std::string, Node>;
-
-void erase_under(View& view, const std::string& dir) {
-  const std::string prefix = dir + "/";
-  auto first = view.lower_bound(prefix);
-  auto last = first;
-  while (last != view.end() && last->first.starts_with(prefix))
-    ++last;
-  view.erase(first, last);
-}
-
-void put(View& view, const std::string& path, Node node) {
-  // A file or link replacing a lower directory hides everything that was under it.
-  if (node.type != Node::Type::directory)
-    erase_under(view, path);
-  view[path] = std::move(node);
-}
-
-// Applies one layer: its whiteouts and opaque markers remove lower content, then its entries
-// land on top (overlayfs semantics, as the OCI image spec describes them).
-void apply_layer(View& view, const fs::path& blob) {
-  layers::TarReader reader(blob);
-  std::vector<std::pair<std::string, Node>> entries;
-  std::vector<std::string> removed;
-  std::vector<std::string> opaque;
-  while (auto e = reader.next()) {
-    auto slash = e->path.rfind('/');
-    std::string dir = slash == std::string::npos ? "" : e->path.substr(0, slash);
-    std::string name = slash == std::string::npos ? e->path : e->path.substr(slash + 1);
-    if (name == ".wh..wh..opq") {
-      opaque.push_back(dir);
-      continue;
-    }
-    if (name.starts_with(".wh.")) {
-      removed.push_back((dir.empty() ? "" : dir + "/") + name.substr(4));
-      continue;
-    }
-    Node node;
-    node.mode = e->mode;
-    switch (e->type) {
-      case layers::TarReaderEntry::Type::directory:
-        node.type = Node::Type::directory;
-        break;
-      case layers::TarReaderEntry::Type::symlink:
-        node.type = Node::Type::symlink;
-        node.target = e->link_target;
-        break;
-      case layers::TarReaderEntry::Type::hardlink:
-        if (node.mode == 0) {
-          auto linked = std::find_if(entries.rbegin(), entries.rend(),
-                                     [&](const auto& p) { return p.first == e->link_target; });
-          if (linked != entries.rend())
-            node.mode = linked->second.mode;
-        }
-        break;
-      case layers::TarReaderEntry::Type::file:
-      case layers::TarReaderEntry::Type::other:
-        break;
-    }
-    if (e->path != ".")
-      entries.emplace_back(e->path, std::move(node));
-  }
-  for (const auto& dir : opaque)
-    erase_under(view, dir);
-  for (const auto& path : removed) {
-    view.erase(path);
-    erase_under(view, path);
-  }
-  for (auto& [path, node] : entries)
-    put(view, path, std::move(node));
-}
-
-// The cache file: one record per entry, fields separated by NUL (paths may hold anything else).
-std::string serialise(const View& view) {
-  std::string out;
-  for (const auto& [path, node] : view) {
-    out += static_cast<char>(node.type);
-    out += '\0' + std::to_string(node.mode) + '\0' + path + '\0' + node.target + '\0';
-  }
-  return out;
-}
-
-std::optional<View> deserialise(const std::string& data) {
-  View view;
-  std::size_t pos = 0;
-  auto field = [&]() -> std::optional<std::string> {
-    auto end = data.find('\0', pos);
-    if (end == std::string::npos)
-      return std::nullopt;
-    std::string f = data.substr(pos, end - pos);
-    pos = end + 1;
-    return f;
-  };
-  while (pos < data.size()) {
-    auto type = field(), mode = field(), path = field(), target = field();
-    if (!target || type->size() != 1 || mode->empty() ||
-        mode->find_first_not_of("0123456789") != std::string::npos)
-      return std::nullopt;
-    view[*path] = Node{static_cast<Node::Type>((*type)[0]),
-                       static_cast<std::uint32_t>(std::stoul(*mode)), *target};
-  }
-  return view;
-}
-
-View base_view(const BaseImage& base, const layers::BlobStore& blobs, const fs::path& index_dir) {
+ImageFilesystem base_view(const BaseImage& base, const layers::BlobStore& blobs,
+                          const fs::path& index_dir) {
   std::string ids;
   for (const auto& l : base.layers)
     ids += l.digest.str() + "\n";
@@ -143,31 +30,31 @@ View base_view(const BaseImage& base, const layers::BlobStore& blobs, const fs::
     cached = index_dir / (std::string(layers::Digest::of(ids).hex()) + ".index");
     if (fs::exists(cached)) {
       // A damaged index is rebuilt from the layers.
-      if (auto view = deserialise(read_file(cached)))
+      if (auto view = ImageFilesystem::deserialise(read_file(cached)))
         return *view;
     }
   }
-  View view;
+  ImageFilesystem view;
   for (const auto& l : base.layers)
-    apply_layer(view, blobs.path_of(l.digest));
+    view.apply_layer(blobs.path_of(l.digest));
   if (!cached.empty()) {
     fs::create_directories(cached.parent_path());
-    write_file_atomically(cached, serialise(view));
+    write_file_atomically(cached, view.serialise());
   }
   return view;
 }
 
-void apply_content(View& view, const std::vector<ContentItem>& content) {
+void apply_content(ImageFilesystem& view, const std::vector<ContentItem>& content) {
   for (const auto& item : content) {
-    Node node;
+    FsNode node;
     node.mode = item.entry.mode;
     if (item.entry.type == layers::TarEntry::Type::directory)
-      node.type = Node::Type::directory;
+      node.type = FsNode::Type::directory;
     if (item.entry.type == layers::TarEntry::Type::symlink) {
-      node.type = Node::Type::symlink;
+      node.type = FsNode::Type::symlink;
       node.target = item.entry.link_target;
     }
-    put(view, item.entry.path, std::move(node));
+    view.put(item.entry.path, std::move(node));
   }
 }
 
@@ -185,89 +72,29 @@ std::vector<std::string> components(std::string_view path) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& p : parts)
-    out += (out.empty() ? "" : "/") + p;
-  return out;
-}
-
-bool has_children(const View& view, const std::string& dir) {
-  auto it = view.lower_bound(dir + "/");
-  return it != view.end() && it->first.starts_with(dir + "/");
-}
-
-// Where `path` (absolute, or relative to `cwd`) leads once every symlink is followed, as an
-// image path without the leading '/'; nullopt when a component does not exist, is not a
-// directory, or the links loop.
-std::optional<std::string> resolve(const View& view, const std::string& path,
-                                   const std::string& cwd) {
-  std::vector<std::string> done;
-  auto parts = components(path);
-  std::deque<std::string> todo(parts.begin(), parts.end());
-  if (!path.starts_with('/')) {
-    auto base = components(cwd);
-    todo.insert(todo.begin(), base.begin(), base.end());
-  }
-  int links = 0;
-  while (!todo.empty()) {
-    std::string c = std::move(todo.front());
-    todo.pop_front();
-    if (c == ".")
-      continue;
-    if (c == "..") {
-      if (!done.empty())
-        done.pop_back();
-      continue;
-    }
-    done.push_back(c);
-    std::string here = join(done);
-    auto it = view.find(here);
-    if (it != view.end() && it->second.type == Node::Type::symlink) {
-      if (++links > kMaxSymlinks)
-        return std::nullopt;
-      done.pop_back();
-      const std::string& target = it->second.target;
-      if (target.starts_with('/'))
-        done.clear();
-      auto more = components(target);
-      todo.insert(todo.begin(), more.begin(), more.end());
-      continue;
-    }
-    bool exists = it != view.end() || has_children(view, here);
-    if (!exists)
-      return std::nullopt;
-    bool is_dir = (it != view.end() && it->second.type == Node::Type::directory) ||
-                  (it == view.end() && exists);
-    if (!todo.empty() && !is_dir)
-      return std::nullopt;
-  }
-  return join(done);
-}
-
 enum class Found { executable, missing, directory, not_executable };
 
-Found classify(const View& view, const std::optional<std::string>& resolved) {
+Found classify(const ImageFilesystem& view, const std::optional<std::string>& resolved) {
   if (!resolved)
     return Found::missing;
   if (resolved->empty())
     return Found::directory;  // the root
-  auto it = view.find(*resolved);
-  if (it == view.end())
-    return has_children(view, *resolved) ? Found::directory : Found::missing;
-  if (it->second.type == Node::Type::directory)
+  const FsNode* node = view.find(*resolved);
+  if (!node)
+    return view.exists(*resolved) ? Found::directory : Found::missing;
+  if (node->type == FsNode::Type::directory)
     return Found::directory;
-  return (it->second.mode & 0111) != 0 ? Found::executable : Found::not_executable;
+  return (node->mode & 0111) != 0 ? Found::executable : Found::not_executable;
 }
 
 // Executables elsewhere in the image with the same name, for "did you mean".
-std::vector<std::string> same_name(const View& view, const std::string& name) {
+std::vector<std::string> same_name(const ImageFilesystem& view, const std::string& name) {
   std::vector<std::string> out;
-  for (const auto& [path, node] : view) {
+  for (const auto& [path, node] : view.nodes()) {
     if (out.size() == 3)
       break;
-    if (node.type != Node::Type::directory && (path == name || path.ends_with("/" + name)) &&
-        classify(view, resolve(view, "/" + path, "")) == Found::executable)
+    if (node.type != FsNode::Type::directory && (path == name || path.ends_with("/" + name)) &&
+        classify(view, view.resolve("/" + path)) == Found::executable)
       out.push_back("/" + path);
   }
   return out;
@@ -296,13 +123,6 @@ std::optional<std::string> shebang_of(const ContentItem& item) {
   return line.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
-std::string joined(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const auto& i : items)
-    out += (out.empty() ? "" : std::string(separator)) + i;
-  return out;
-}
-
 EntrypointCheck check_in_image(const recipes::Recipe& recipe, const BaseImage& base,
                                const std::vector<ContentItem>& content,
                                const layers::BlobStore& blobs, const fs::path& index_dir) {
@@ -314,7 +134,7 @@ EntrypointCheck check_in_image(const recipes::Recipe& recipe, const BaseImage& b
 
   bool base_local = std::all_of(base.layers.begin(), base.layers.end(),
                                 [&](const auto& l) { return blobs.has(l.digest); });
-  View view = base_local ? base_view(base, blobs, index_dir) : View{};
+  ImageFilesystem view = base_local ? base_view(base, blobs, index_dir) : ImageFilesystem{};
   apply_content(view, content);
 
   std::string cwd = recipe.workdir.empty() ? base.config.config.working_dir : recipe.workdir;
@@ -335,7 +155,7 @@ EntrypointCheck check_in_image(const recipes::Recipe& recipe, const BaseImage& b
   Found found = Found::missing;
   std::string failed;
   for (const auto& candidate : candidates) {
-    auto resolved = resolve(view, candidate, cwd);
+    auto resolved = view.resolve(candidate, cwd);
     Found f = classify(view, resolved);
     if (f == Found::executable) {
       result.executable = "/" + *resolved;
@@ -377,7 +197,7 @@ EntrypointCheck check_in_image(const recipes::Recipe& recipe, const BaseImage& b
       }
       std::string name = components(command).empty() ? command : components(command).back();
       if (auto similar = same_name(view, name); !similar.empty()) {
-        hint += "; did you mean " + joined(similar, " or ") + "?";
+        hint += "; did you mean " + join(similar, " or ") + "?";
       } else {
         hint += "; add it to the base image or to `code:`, or fix the path";
       }
@@ -400,8 +220,7 @@ EntrypointCheck check_in_image(const recipes::Recipe& recipe, const BaseImage& b
                      "convert " + item->entry.source.string() + " to Unix line endings (dos2unix)",
                      where);
   }
-  Found f =
-      interpreter->empty() ? Found::missing : classify(view, resolve(view, *interpreter, cwd));
+  Found f = interpreter->empty() ? Found::missing : classify(view, view.resolve(*interpreter, cwd));
   if (f == Found::executable)
     return result;
   if (!base_local) {

@@ -3,9 +3,8 @@
 // A missing entrypoint otherwise shows only when a node starts the container ("exec: no such
 // file or directory"), after the build, the push and the rollout. This check finds it before
 // anything is built, without extracting or running anything: it looks the command up in the
-// image's merged file system, that is the base image's layers (read lowest first with
-// layers::TarReader; whiteouts, opaque directories and files replacing directories applied)
-// under the content the build adds (model, code, Python packages).
+// image's merged file system (layers::ImageFilesystem: the base image's layers with the OCI
+// layer rules applied) under the content the build adds (model, code, Python packages).
 //
 // The lookup follows the rules a runtime's exec follows:
 //   - a command with a '/' is a path, absolute or relative to the image's working directory;

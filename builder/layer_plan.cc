@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/strings.h"
 
 namespace stowage::builder {
 namespace {
@@ -95,12 +96,8 @@ bool is_incompressible_name(std::string_view filename) {
       ".safetensors", ".bin", ".pt", ".pth", ".gguf", ".ggml", ".ckpt",   ".onnx",   ".h5",
       ".npz",         ".zip", ".gz", ".zst", ".xz",   ".bz2",  ".tflite", ".msgpack"};
   for (auto suffix : kSuffixes) {
-    if (filename.size() >= suffix.size() &&
-        std::equal(suffix.rbegin(), suffix.rend(), filename.rbegin(), [](char a, char b) {
-          return a == std::tolower(static_cast<unsigned char>(b));
-        })) {
+    if (iends_with(filename, suffix))
       return true;
-    }
   }
   return false;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -9,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/file.h"
+#include "core/thread_pool.h"
 #include "knowledge/python_packages.h"
 #include "python/base_python.h"
 #include "python/lock.h"
@@ -120,35 +122,14 @@ class Installer {
       }
     }
     std::vector<Resolved> results(lock_.packages.size());
-    std::atomic<std::size_t> next{0};
-    std::exception_ptr failure;
-    std::size_t failed_at = lock_.packages.size();
-    std::mutex mutex;
-    auto worker = [&] {
-      HttpClient http(http_options);
-      for (std::size_t i = next++; i < lock_.packages.size(); i = next++) {
-        try {
-          results[i] = resolve_and_install(http, lock_.packages[i]);
-        } catch (...) {
-          std::lock_guard guard(mutex);
-          // Report the first failing package in lock order, whatever the thread timing.
-          if (i < failed_at) {
-            failed_at = i;
-            failure = std::current_exception();
-          }
-        }
-      }
-    };
-    std::size_t n = std::clamp<std::size_t>(static_cast<std::size_t>(options_.parallel_downloads),
-                                            1, std::max<std::size_t>(1, lock_.packages.size()));
-    {
-      std::vector<std::jthread> pool;
-      for (std::size_t t = 1; t < n; ++t)
-        pool.emplace_back(worker);
-      worker();
-    }
-    if (failure)
-      std::rethrow_exception(failure);
+    // One client per worker, so that connections are reused from one package to the next.
+    std::deque<HttpClient> clients;
+    for (std::size_t w = 0; w < worker_count(results.size(), options_.parallel_downloads); ++w)
+      clients.emplace_back(http_options);
+    parallel_for(results.size(), options_.parallel_downloads,
+                 [&](std::size_t i, std::size_t worker) {
+                   results[i] = resolve_and_install(clients[worker], lock_.packages[i]);
+                 });
     return results;
   }
 

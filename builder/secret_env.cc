@@ -5,15 +5,10 @@
 #include <cctype>
 #include <string_view>
 
+#include "core/strings.h"
+
 namespace stowage::builder {
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool token_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
@@ -85,7 +80,7 @@ std::string token_shape(std::string_view value) {
 
 // Why `name` says it holds a secret, or "".
 std::string secret_name(std::string_view name) {
-  std::string n = upper(name);
+  std::string n = to_upper(name);
   // Hugging Face's TOKENIZERS_PARALLELISM and friends configure tokenizers, not credentials.
   for (auto at = n.find("TOKENIZER"); at != std::string::npos; at = n.find("TOKENIZER"))
     n.replace(at, 9, "-");

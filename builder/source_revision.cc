@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/strings.h"
+
 namespace stowage::builder {
 namespace fs = std::filesystem;
 
@@ -83,12 +85,6 @@ GitDirs find_git_dirs(const fs::path& dir) {
   return {};
 }
 
-std::string trim(std::string s) {
-  auto b = s.find_first_not_of(" \t\r");
-  auto e = s.find_last_not_of(" \t\r");
-  return b == std::string::npos ? std::string{} : s.substr(b, e - b + 1);
-}
-
 }  // namespace
 
 std::string git_revision(const fs::path& dir) {
@@ -121,7 +117,7 @@ std::string git_origin_url(const fs::path& dir) {
     auto eq = line.find('=');
     if (eq == std::string::npos || trim(line.substr(0, eq)) != "url")
       continue;
-    std::string url = trim(line.substr(eq + 1));
+    std::string url(trim(line.substr(eq + 1)));
     // Drop userinfo: it may hold a token.
     auto scheme = url.find("://");
     if (scheme != std::string::npos) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <set>
 
+#include "core/strings.h"
 #include "knowledge/knowledge.h"
 
 namespace stowage::knowledge {
@@ -94,7 +95,7 @@ std::string normalize_distribution_name(std::string_view name) {
     if (in_separator && !out.empty())
       out += '-';
     in_separator = false;
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out += to_lower(c);
   }
   return out;
 }

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <string_view>
 
+#include "core/strings.h"
+
 namespace stowage::kube {
 namespace {
 
@@ -23,9 +25,7 @@ bool plain_safe(std::string_view s) {
   // Words YAML 1.1 (and for some, 1.2) resolves to booleans or null.
   static constexpr std::array<std::string_view, 11> kReserved = {
       "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"};
-  std::string folded(s);
-  std::transform(folded.begin(), folded.end(), folded.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string folded = to_lower(s);
   return std::find(kReserved.begin(), kReserved.end(), folded) == kReserved.end();
 }
 

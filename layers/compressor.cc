@@ -304,7 +304,7 @@ Compression layer_compression(std::string_view mt) {
     return Compression::zstd;
   if (mt == media_type::kOciLayerGzip || mt == media_type::kDockerLayerGzip ||
       mt == media_type::kDockerForeignLayerGzip ||
-      mt == "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip") {
+      mt == media_type::kOciNondistributableLayerGzip) {
     return Compression::gzip;
   }
   throw Error("unsupported layer media type \"" + std::string(mt) + "\"",

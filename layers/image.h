@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "layers/digest.h"
+#include "layers/media_type.h"
 
 namespace stowage::layers {
 
@@ -72,14 +73,14 @@ struct ImageConfig {
 };
 
 struct Manifest {
-  std::string media_type{"application/vnd.oci.image.manifest.v1+json"};
+  std::string media_type{media_type::kOciManifest};
   Descriptor config;
   std::vector<Descriptor> layers;
   Annotations annotations;
 };
 
 struct Index {
-  std::string media_type{"application/vnd.oci.image.index.v1+json"};
+  std::string media_type{media_type::kOciIndex};
   std::vector<Descriptor> manifests;
   Annotations annotations;
 };

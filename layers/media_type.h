@@ -1,4 +1,7 @@
 // OCI and Docker media types, and what stowage knows about each.
+//
+// The only place their strings are written: everything else names these constants, so a typo
+// cannot make a registry or a runtime refuse an image, and a new type is added here once.
 #pragma once
 
 #include <string_view>
@@ -11,6 +14,9 @@ inline constexpr std::string_view kOciConfig = "application/vnd.oci.image.config
 inline constexpr std::string_view kOciLayerTar = "application/vnd.oci.image.layer.v1.tar";
 inline constexpr std::string_view kOciLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
 inline constexpr std::string_view kOciLayerZstd = "application/vnd.oci.image.layer.v1.tar+zstd";
+// Deprecated by the image spec but still found in Windows-derived bases; read like gzip.
+inline constexpr std::string_view kOciNondistributableLayerGzip =
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
 
 inline constexpr std::string_view kDockerManifestList =
     "application/vnd.docker.distribution.manifest.list.v2+json";

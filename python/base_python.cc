@@ -2,12 +2,13 @@
 
 #include <charconv>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <set>
 
 #include "core/error.h"
 #include "core/file.h"
-#include "layers/tar_reader.h"
+#include "layers/image_filesystem.h"
 
 namespace stowage::python {
 namespace fs = std::filesystem;
@@ -23,15 +24,6 @@ int number(std::string_view digits) {
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
   return ec == std::errc() && end == digits.data() + digits.size() ? n : 0;
 }
-
-// What the scan keeps of the paths it cares about, as the layers stack up.
-struct Seen {
-  std::set<std::string> os_py;                      // "usr/lib/python3.11/os.py"
-  bool debian_dist_packages = false;                // usr/lib/python3/dist-packages exists
-  std::map<std::string, std::pair<int, int>> libc;  // libc path → glibc version
-  bool musl = false;
-  std::pair<int, int> musl_version{0, 0};
-};
 
 const std::regex& os_py_pattern() {
   static const std::regex re(R"(^(usr/local|usr)/lib/python(3\.\d+)/os\.py$)");
@@ -53,51 +45,26 @@ std::pair<int, int> musl_version_in(const std::string& installed_db) {
   return {1, 1};  // musllinux_1_1 is the oldest any musllinux wheel targets
 }
 
-void forget_under(Seen& seen, const std::string& removed) {
-  auto gone = [&](const std::string& p) { return p == removed || p.starts_with(removed + "/"); };
-  std::erase_if(seen.os_py, gone);
-  std::erase_if(seen.libc, [&](const auto& kv) { return gone(kv.first); });
-  if (gone("usr/lib/python3/dist-packages"))
-    seen.debian_dist_packages = false;
+bool is_probed_file(const std::string& path, const layers::TarReaderEntry& entry) {
+  return entry.size <= kMaxProbedFile && (is_libc_path(path) || path == "lib/apk/db/installed");
 }
 
-void scan_layer(const fs::path& blob, Seen& seen) {
-  layers::TarReader reader(blob);
-  while (auto e = reader.next()) {
-    const std::string& path = e->path;
-    auto slash = path.rfind('/');
-    std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-    if (name.starts_with(".wh.")) {
-      if (name != ".wh..wh..opq") {
-        std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-        forget_under(seen, dir + name.substr(4));
-      }
-      continue;
-    }
-    if (std::regex_match(path, os_py_pattern())) {
-      seen.os_py.insert(path);
-    } else if (path == "usr/lib/python3/dist-packages" &&
-               e->type == layers::TarReaderEntry::Type::directory) {
-      seen.debian_dist_packages = true;
-    } else if (is_libc_path(path)) {
-      if (e->type == layers::TarReaderEntry::Type::file && e->size <= kMaxProbedFile) {
-        seen.libc[path] = glibc_version_in(reader.read_all());
-      } else if (e->type == layers::TarReaderEntry::Type::symlink) {
-        static const std::regex versioned(R"(libc-2\.(\d+)\.so$)");
-        std::smatch m;
-        if (std::regex_search(e->link_target, m, versioned)) {
-          seen.libc[path] = {2, number(m[1].str())};
-        } else if (name.starts_with("libc-2.")) {
-          seen.libc[path] = {2, number(name.substr(7, name.size() - 7 - 3))};
-        }
-      }
-    } else if (name.starts_with("ld-musl-") && path.starts_with("lib/")) {
-      seen.musl = true;
-    } else if (path == "lib/apk/db/installed" && e->type == layers::TarReaderEntry::Type::file &&
-               e->size <= kMaxProbedFile) {
-      seen.musl_version = musl_version_in(reader.read_all());
-    }
-  }
+// The glibc version a libc path shows: a libc.so.6's bytes, or a libc-2.N.so name (the link's
+// target or its own).
+std::optional<std::pair<int, int>> libc_version_of(const std::string& path,
+                                                   const layers::FsNode& node) {
+  if (node.type == layers::FsNode::Type::file && node.content)
+    return glibc_version_in(*node.content);
+  if (node.type != layers::FsNode::Type::symlink)
+    return std::nullopt;
+  static const std::regex versioned(R"(libc-2\.(\d+)\.so$)");
+  std::smatch m;
+  if (std::regex_search(node.target, m, versioned))
+    return std::pair{2, number(m[1].str())};
+  std::string name = path.substr(path.rfind('/') + 1);
+  if (name.starts_with("libc-2."))
+    return std::pair{2, number(name.substr(7, name.size() - 7 - 3))};
+  return std::nullopt;
 }
 
 nlohmann::json to_json(const BasePython& b) {
@@ -161,17 +128,32 @@ BasePython probe_base_python(const std::vector<fs::path>& layers, const fs::path
       // A damaged entry is rebuilt below.
     }
   }
-  Seen seen;
+  layers::ImageFilesystem image;
   for (const auto& blob : layers)
-    scan_layer(blob, seen);
+    image.apply_layer(blob, is_probed_file);
 
   BasePython b;
   std::map<std::string, std::set<std::string>> prefixes_by_version;
-  for (const auto& p : seen.os_py) {
+  bool musl = false;
+  std::pair<int, int> musl_version{0, 0};
+  for (const auto& [path, node] : image.nodes()) {
     std::smatch m;
-    std::regex_match(p, m, os_py_pattern());
-    prefixes_by_version[m[2]].insert(m[1]);
+    if (std::regex_match(path, m, os_py_pattern())) {
+      prefixes_by_version[m[2]].insert(m[1]);
+    } else if (is_libc_path(path)) {
+      auto v = libc_version_of(path, node);
+      if (v && v->first == 2 && v->second > b.glibc_minor) {
+        b.glibc_major = 2;
+        b.glibc_minor = v->second;
+      }
+    } else if (path.starts_with("lib/") &&
+               path.substr(path.rfind('/') + 1).starts_with("ld-musl-")) {
+      musl = true;
+    } else if (path == "lib/apk/db/installed" && node.content) {
+      musl_version = musl_version_in(*node.content);
+    }
   }
+  const bool debian_dist_packages = image.is_directory("usr/lib/python3/dist-packages");
   for (const auto& [version, prefixes] : prefixes_by_version) {
     BaseInterpreter i;
     i.version = version;
@@ -180,7 +162,7 @@ BasePython probe_base_python(const std::vector<fs::path>& layers, const fs::path
       i.executable = "/usr/local/bin/python" + version;
       i.site_packages = "usr/local/lib/python" + version + "/site-packages";
       i.prefix = "usr/local";
-    } else if (seen.debian_dist_packages) {
+    } else if (debian_dist_packages) {
       // Debian's python3: /usr/lib/python3/dist-packages belongs to dpkg; pip's place, and
       // ours, is /usr/local/lib/python3.X/dist-packages, which its sys.path already lists.
       i.executable = "/usr/bin/python" + version;
@@ -196,15 +178,9 @@ BasePython probe_base_python(const std::vector<fs::path>& layers, const fs::path
   std::sort(b.interpreters.begin(), b.interpreters.end(), [](const auto& x, const auto& y) {
     return version_minor(x.version) < version_minor(y.version);
   });
-  for (const auto& [path, v] : seen.libc) {
-    if (v.first == 2 && v.second > b.glibc_minor) {
-      b.glibc_major = 2;
-      b.glibc_minor = v.second;
-    }
-  }
-  if (seen.musl) {
-    b.musl_major = seen.musl_version.first == 0 ? 1 : seen.musl_version.first;
-    b.musl_minor = seen.musl_version.first == 0 ? 1 : seen.musl_version.second;
+  if (musl) {
+    b.musl_major = musl_version.first == 0 ? 1 : musl_version.first;
+    b.musl_minor = musl_version.first == 0 ? 1 : musl_version.second;
   }
   fs::create_directories(cache_dir);
   write_file_atomically(cached, to_json(b).dump());

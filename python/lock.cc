@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/file.h"
+#include "core/strings.h"
 
 namespace stowage::python {
 namespace fs = std::filesystem;
@@ -20,35 +21,6 @@ bool is_hex_sha256(std::string_view s) {
          });
 }
 
-std::string trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return std::string(s);
-}
-
-std::string lower(std::string s) {
-  for (char& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// "%2B" → "+": wheel file names in URLs are often percent-encoded.
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 // The last path component of a URL, without query or fragment, decoded.
 std::string url_filename(std::string_view url) {
   url = url.substr(0, url.find_first_of("?#"));
@@ -56,7 +28,7 @@ std::string url_filename(std::string_view url) {
 }
 
 bool is_wheel_name(std::string_view filename) {
-  return lower(std::string(filename)).ends_with(".whl");
+  return iends_with(filename, ".whl");
 }
 
 // One logical line of a requirements file: continuations joined, comment removed.
@@ -160,7 +132,7 @@ Lock parse_requirements(std::string_view text, const fs::path& file, const Marke
       R"(^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$)");
   for (const auto& logical : logical_lines(text)) {
     SourceLocation where{file.string(), logical.line, 1};
-    std::string line = trim(logical.text);
+    std::string line(trim(logical.text));
     if (line.empty())
       continue;
     auto fail = [&](const std::string& what, const std::string& hint) {
@@ -209,7 +181,7 @@ Lock parse_requirements(std::string_view text, const fs::path& file, const Marke
         std::string value = *h;
         auto colon = value.find(':');
         std::string algorithm = colon == std::string::npos ? "" : value.substr(0, colon);
-        std::string digest = colon == std::string::npos ? "" : lower(value.substr(colon + 1));
+        std::string digest = colon == std::string::npos ? "" : to_lower(value.substr(colon + 1));
         if (algorithm != "sha256") {
           fail("--hash=" + value + " is not a sha256 hash",
                "stowage verifies sha256; " + lock_command_hint());
@@ -226,8 +198,8 @@ Lock parse_requirements(std::string_view text, const fs::path& file, const Marke
 
     std::string marker;
     if (auto semi = spec.find(';'); semi != std::string::npos) {
-      marker = trim(spec.substr(semi + 1));
-      spec = trim(spec.substr(0, semi));
+      marker = std::string(trim(spec.substr(semi + 1)));
+      spec = std::string(trim(spec.substr(0, semi)));
     }
     std::smatch m;
     if (!std::regex_match(spec, m, requirement)) {
@@ -236,9 +208,9 @@ Lock parse_requirements(std::string_view text, const fs::path& file, const Marke
     LockedPackage pkg;
     pkg.name = m[1];
     pkg.where = where;
-    std::string rest = trim(m[3].str());
+    std::string rest(trim(m[3].str()));
     if (rest.starts_with("@")) {
-      std::string url = trim(rest.substr(1));
+      std::string url(trim(rest.substr(1)));
       std::string filename = url_filename(url);
       if (!is_wheel_name(filename)) {
         fail(pkg.name + " @ " + url + " is not a wheel",
@@ -268,7 +240,7 @@ Lock parse_requirements(std::string_view text, const fs::path& file, const Marke
       pkg.files.push_back(f);
     } else if (rest.starts_with("===") || rest.starts_with("==")) {
       std::size_t skip = rest.starts_with("===") ? 3 : 2;
-      pkg.version = trim(rest.substr(skip));
+      pkg.version = std::string(trim(rest.substr(skip)));
       if (pkg.version.empty() || pkg.version.find_first_of("*,<>!= ") != std::string::npos) {
         fail(pkg.name + rest + " is not pinned to one version", lock_command_hint());
       }
@@ -354,7 +326,7 @@ Lock parse_pylock(std::string_view text, const fs::path& file, const MarkerEnvir
     }
     if (const toml::table* hashes = t["hashes"].as_table()) {
       if (auto sha = (*hashes)["sha256"].value<std::string>()) {
-        std::string digest = lower(*sha);
+        std::string digest = to_lower(*sha);
         if (!is_hex_sha256(digest)) {
           throw InputError(what + " has a sha256 that is not 64 hex digits", "", where);
         }

@@ -8,16 +8,10 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/strings.h"
 
 namespace stowage::python {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // A version taken apart enough to order it (PEP 440, lenient about separators).
 struct Version {
@@ -53,7 +47,7 @@ bool take(std::string_view s, std::size_t& i, std::string_view word) {
 }
 
 std::optional<Version> parse_version(std::string_view text) {
-  std::string s = lower(text);
+  std::string s = to_lower(text);
   std::size_t i = 0;
   while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
     ++i;
@@ -353,7 +347,7 @@ bool same_version(std::string_view a, std::string_view b) {
   auto va = parse_version(a);
   auto vb = parse_version(b);
   if (!va || !vb)
-    return lower(a) == lower(b);
+    return iequals(a, b);
   return compare_parsed(*va, *vb) == 0;
 }
 

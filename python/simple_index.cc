@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "knowledge/python_packages.h"
 
 namespace stowage::python {
@@ -83,20 +84,6 @@ std::string html_unescape(std::string_view s) {
   return out;
 }
 
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 // Splits "https://h/f.whl#sha256=ab…" into the URL and a sha256 from its fragment.
 std::pair<std::string, std::optional<std::string>> split_fragment(const std::string& href) {
   auto hash = href.find('#');
@@ -118,13 +105,6 @@ bool name_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The attributes of one tag ("href", "data-yanked"), names lower-cased, values unescaped.
 // A bare attribute has an empty value.
 std::map<std::string, std::string> attributes(std::string_view s) {
@@ -138,7 +118,7 @@ std::map<std::string, std::string> attributes(std::string_view s) {
       ++i;
     if (start == i)
       break;
-    std::string name = lower(s.substr(start, i - start));
+    std::string name = to_lower(s.substr(start, i - start));
     while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
       ++i;
     std::string value;
@@ -168,7 +148,7 @@ std::map<std::string, std::string> attributes(std::string_view s) {
 // Calls `each` with the attribute text of every <TAG ...> in `html` (case-insensitive).
 template <typename F>
 void for_each_tag(std::string_view html, std::string_view tag, F&& each) {
-  std::string lowered = lower(html);
+  std::string lowered = to_lower(html);
   std::string open = "<" + std::string(tag);
   for (auto pos = lowered.find(open); pos != std::string::npos; pos = lowered.find(open, pos + 1)) {
     std::size_t after = pos + open.size();

@@ -2,21 +2,10 @@
 
 #include <sstream>
 
+#include "core/strings.h"
+
 namespace stowage::python {
 namespace {
-
-std::vector<std::string> split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    auto end = s.find(sep, start);
-    out.emplace_back(s.substr(start, end - start));
-    if (end == std::string_view::npos)
-      break;
-    start = end + 1;
-  }
-  return out;
-}
 
 // The platform tags of the target, best first.
 std::vector<std::string> platforms(const TagTarget& t) {

@@ -8,10 +8,11 @@
 #include <sstream>
 #include <vector>
 
+#include "core/error.h"
+#include "core/strings.h"
+#include "knowledge/python_packages.h"
 #include "python/wheel_member_source.h"
 #include "python/zip_archive.h"
-#include "core/error.h"
-#include "knowledge/python_packages.h"
 
 namespace stowage::python {
 namespace fs = std::filesystem;
@@ -131,13 +132,6 @@ std::vector<EntryPoint> parse_scripts(const std::string& text, const std::string
   std::vector<EntryPoint> out;
   std::istringstream in(text);
   std::string section;
-  auto trim = [](std::string s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-      s.erase(0, 1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-      s.pop_back();
-    return s;
-  };
   for (std::string line; std::getline(in, line);) {
     line = trim(line);
     if (line.empty() || line[0] == '#' || line[0] == ';')
@@ -153,7 +147,7 @@ std::vector<EntryPoint> parse_scripts(const std::string& text, const std::string
       continue;
     EntryPoint ep;
     ep.name = trim(line.substr(0, eq));
-    std::string ref = trim(line.substr(eq + 1));
+    std::string ref(trim(line.substr(eq + 1)));
     ref = trim(ref.substr(0, ref.find('[')));  // extras do not change the launcher
     auto colon = ref.find(':');
     if (colon == std::string::npos) {

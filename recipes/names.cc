@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/strings.h"
+
 namespace stowage::recipes {
 namespace {
 
@@ -36,7 +38,7 @@ bool is_dns1123_label(std::string_view name) {
 std::string to_dns1123_label(std::string_view name) {
   std::string out;
   for (char c : name) {
-    char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    char l = to_lower(c);
     if (is_lower_alnum(l)) {
       out += l;
     } else if (!out.empty() && out.back() != '-') {

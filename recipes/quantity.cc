@@ -6,6 +6,8 @@
 #include <limits>
 #include <utility>
 
+#include "core/strings.h"
+
 namespace stowage::recipes {
 namespace {
 
@@ -71,21 +73,6 @@ std::optional<Scale> suffix_scale(std::string_view suffix) {
   return std::nullopt;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 std::optional<long double> parse_quantity(std::string_view text) {
@@ -118,7 +105,7 @@ std::string suggest_quantity(std::string_view text) {
   std::string_view suffix;
   if (!split_number(trim(text), number, suffix))
     return {};
-  std::string unit = lower(trim(suffix));
+  std::string unit = to_lower(trim(suffix));
   // Units people write that Kubernetes spells differently. Sizes become binary units:
   // "16GB" almost always means what Kubernetes calls 16Gi.
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kSpellings{{

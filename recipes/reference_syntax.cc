@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/strings.h"
+
 namespace stowage::recipes {
 namespace {
 
@@ -60,13 +62,6 @@ bool is_tag(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [&](char c) { return word(c) || c == '.' || c == '-'; });
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 ReferenceProblem check_reference_syntax(std::string_view reference) {
@@ -118,7 +113,7 @@ ReferenceProblem check_reference_syntax(std::string_view reference) {
     std::string_view component =
         rest.substr(start, slash == std::string_view::npos ? slash : slash - start);
     if (!is_path_component(component)) {
-      std::string fixed = lower(component);
+      std::string fixed = to_lower(component);
       if (is_path_component(fixed)) {
         return {"image repository names are lowercase: " + std::string(component),
                 "did you mean \"" + fixed + "\"?"};

@@ -1,4 +1,4 @@
-#include "registry/parallel.h"
+#include "core/thread_pool.h"
 #include "registry/pull.h"
 #include "registry/transport/error.h"
 
@@ -47,7 +47,7 @@ void fetch_blob(Client& client, const Reference& repository, const layers::Descr
 
 void fetch_layers(Client& client, const RemoteImage& image, const layers::BlobStore& store,
                   int parallelism) {
-  run_parallel(image.manifest.layers.size(), parallelism, [&](std::size_t i) {
+  parallel_for(image.manifest.layers.size(), parallelism, [&](std::size_t i) {
     fetch_blob(client, image.reference, image.manifest.layers[i], store);
   });
 }

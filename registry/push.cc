@@ -4,8 +4,8 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/thread_pool.h"
 #include "layers/media_type.h"
-#include "registry/parallel.h"
 #include "registry/pull.h"
 #include "registry/transport/error.h"
 
@@ -24,7 +24,7 @@ class MemoryBlobSource final : public BlobSource {
   std::string describe() const override { return "image config"; }
   bool has(const layers::Descriptor& blob) const override { return blob.digest == digest_; }
   std::unique_ptr<net::ByteReader> open(const layers::Descriptor&, std::int64_t offset,
-                                              std::int64_t length) override {
+                                        std::int64_t length) override {
     return std::make_unique<net::StringReader>(std::string_view(data_).substr(
         static_cast<std::size_t>(offset), static_cast<std::size_t>(length)));
   }
@@ -274,7 +274,7 @@ PushReport push_image(Client& client, const Reference& target, const ImageToPush
       if (!ahead(blobs[i]))
         todo.push_back(i);
     }
-    run_parallel(todo.size(), options.parallelism, [&](std::size_t k) {
+    parallel_for(todo.size(), options.parallelism, [&](std::size_t k) {
       report.blobs[todo[k]] = push_blob(client, target, blobs[todo[k]], all_sources, options);
     });
   }

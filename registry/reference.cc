@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "core/error.h"
+#include "core/strings.h"
 
 namespace stowage::registry {
 namespace {
@@ -51,13 +52,7 @@ void check_repository(std::string_view text, const std::string& repository) {
       invalid(text, "the repository name has an empty path component");
     if (!valid_component(component)) {
       if (std::any_of(component.begin(), component.end(), [](char c) { return std::isupper(c); })) {
-        invalid(
-            text, "repository names must be lowercase", "use \"" + [&] {
-              std::string lower = repository;
-              std::transform(lower.begin(), lower.end(), lower.begin(),
-                             [](unsigned char c) { return std::tolower(c); });
-              return lower;
-            }() + "\"");
+        invalid(text, "repository names must be lowercase", "use \"" + to_lower(repository) + "\"");
       }
       invalid(text, "\"" + component + "\" is not a valid repository path component",
               "components are lowercase letters and digits, separated by '.', '_', '__' or '-'");

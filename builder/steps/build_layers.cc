@@ -2,7 +2,6 @@
 // compressed and stored, biggest first, several at once; each is recorded in the layer cache
 // and, when pushing, queued for upload as soon as its blob exists.
 #include <algorithm>
-#include <atomic>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -10,6 +9,7 @@
 
 #include "builder/defaults.h"
 #include "builder/steps/steps.h"
+#include "core/thread_pool.h"
 #include "layers/layer_writer.h"
 
 namespace stowage::builder::steps {
@@ -23,36 +23,6 @@ layers::LayerResult write_layer(const layers::BlobStore& blobs, const PlannedLay
   for (const auto& item : layer.items)
     writer.add(item.entry);
   return writer.finish();
-}
-
-// Builds the layers at `todo` indexes of `plan` on up to `threads` threads. The first error
-// is rethrown after every worker has stopped.
-void build_parallel(const std::vector<std::size_t>& todo, int threads,
-                    const std::function<void(std::size_t)>& work) {
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto worker = [&] {
-    for (std::size_t i = next++; i < todo.size(); i = next++) {
-      try {
-        work(todo[i]);
-      } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        if (!failure)
-          failure = std::current_exception();
-        next = todo.size();
-      }
-    }
-  };
-  std::size_t n = std::min<std::size_t>(todo.size(), static_cast<std::size_t>(threads));
-  {
-    std::vector<std::jthread> pool;
-    for (std::size_t t = 1; t < n; ++t)
-      pool.emplace_back(worker);
-    worker();
-  }
-  if (failure)
-    std::rethrow_exception(failure);
 }
 
 int effective_threads(int requested) {
@@ -144,12 +114,13 @@ BuiltLayers build_layers(const BuildContext& context, const PreparedBuild& prepa
   {
     std::jthread streaming([&] {
       try {
-        build_parallel(streamed, push ? push->stream_threads() : 1, build_layer);
+        parallel_for(streamed.size(), push ? push->stream_threads() : 1,
+                     [&](std::size_t k) { build_layer(streamed[k]); });
       } catch (...) {
         streamed_failure = std::current_exception();
       }
     });
-    build_parallel(pooled, threads, build_layer);
+    parallel_for(pooled.size(), threads, [&](std::size_t k) { build_layer(pooled[k]); });
   }
   if (streamed_failure)
     std::rethrow_exception(streamed_failure);

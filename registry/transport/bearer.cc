@@ -4,8 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "registry/base64.h"
+#include "core/strings.h"
 #include "net/retry.h"
+#include "registry/base64.h"
 
 namespace stowage::registry::transport {
 namespace {
@@ -21,13 +22,6 @@ std::string escape(const std::string& s) {
     throw Error("out of memory escaping a URL");
   std::string out(e);
   curl_free(e);
-  return out;
-}
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (const auto& s : v)
-    out += (out.empty() ? "" : sep) + s;
   return out;
 }
 
@@ -90,7 +84,7 @@ BearerToken fetch_token(net::HttpClient& http, const Challenge& challenge,
   if (net::is_retryable_status(resp.status)) {
     // Transient like a dropped connection: the caller's retry loop treats it the same way.
     throw net::NetworkError("the token service of " + registry + " answered " +
-                       std::to_string(resp.status));
+                            std::to_string(resp.status));
   }
   if (!resp.ok()) {
     throw Error("the token service of " + registry + " answered " + std::to_string(resp.status),

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/strings.h"
+
 namespace stowage::registry::transport {
 namespace {
 
@@ -10,13 +12,6 @@ bool is_token_char(char c) {
   // RFC 7230 tchar.
   return std::isalnum(static_cast<unsigned char>(c)) ||
          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 // A cursor over the header; every reader skips leading whitespace.
@@ -93,7 +88,7 @@ std::vector<Challenge> parse_challenges(std::string_view header) {
     std::string scheme = sc.token();
     if (scheme.empty())
       break;  // garbage: keep what was parsed so far
-    Challenge challenge{lower(scheme), {}};
+    Challenge challenge{to_lower(scheme), {}};
     // Parameters run until a token that is not followed by '=': the next challenge's scheme.
     while (!sc.done()) {
       std::size_t mark = sc.pos();
@@ -103,7 +98,7 @@ std::vector<Challenge> parse_challenges(std::string_view header) {
         sc.seek(mark);
         break;
       }
-      challenge.params[lower(key)] = sc.value();
+      challenge.params[to_lower(key)] = sc.value();
     }
     out.push_back(std::move(challenge));
   }
