@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -175,9 +176,15 @@ int effective_threads(int requested) {
 }
 
 // Copies the image's blobs into a layout at `dir` and tags it. A new layout is assembled under
-// a temporary name and renamed into place, so it appears whole or not at all.
+// a temporary name and renamed into place, so it appears whole or not at all; when another
+// build renamed its own new layout into place first, the image is added to that one.
 void export_layout(const fs::path& dir, const std::string& tag, const layers::BlobStore& from,
                    const std::vector<layers::Digest>& blobs, const layers::Descriptor& manifest) {
+  auto fill = [&](const layers::OciLayout& layout) {
+    for (const auto& d : blobs)
+      layout.blobs().link_from(from, d);
+    layout.tag(manifest, tag);
+  };
   bool fresh = !fs::exists(dir);
   fs::path target = dir;
   if (fresh) {
@@ -188,12 +195,15 @@ void export_layout(const fs::path& dir, const std::string& tag, const layers::Bl
     fs::remove_all(target);
   }
   try {
-    auto layout = fresh ? layers::OciLayout::open_or_create(target) : layers::OciLayout::open(dir);
-    for (const auto& d : blobs)
-      layout.blobs().import_from(from, d);
-    layout.tag(manifest, tag);
-    if (fresh)
-      fs::rename(target, dir);
+    fill(fresh ? layers::OciLayout::open_or_create(target) : layers::OciLayout::open(dir));
+    if (fresh && ::rename(target.c_str(), dir.c_str()) != 0) {
+      if (errno != EEXIST && errno != ENOTEMPTY) {
+        throw Error("cannot rename " + target.string() + " to " + dir.string() + ": " +
+                    errno_text(errno));
+      }
+      fs::remove_all(target);
+      fill(layers::OciLayout::open(dir));
+    }
   } catch (...) {
     if (fresh) {
       std::error_code ec;
