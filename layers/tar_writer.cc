@@ -187,18 +187,18 @@ struct TarWriter::Impl {
       struct stat st {};
       if (entry.source_identity && ::lstat(entry.source.c_str(), &st) == 0 &&
           !S_ISREG(st.st_mode)) {
-        throw changed(entry);
+        throw swapped(entry);
       }
       throw;
     }
     if (entry.source_identity && file.identity != *entry.source_identity)
-      throw changed(entry);
+      throw swapped(entry);
     if (file.size != entry.size)
       throw size_changed(entry, file.size);
     return std::move(file.fd);
   }
 
-  static Error changed(const TarEntry& entry) {
+  static Error swapped(const TarEntry& entry) {
     return Error(entry.source.string() + " changed while building; run again",
                  "do not modify sources during a build");
   }
