@@ -37,7 +37,7 @@ BaseImage from_layout(const recipes::Recipe& recipe, const layers::Platform& pla
   layers::OciLayout layout =
       located([&] { return layers::OciLayout::open(recipe.base_image.path); });
   layers::Descriptor desc = located([&] { return layout.find(recipe.base_image.tag); });
-  std::string doc = layout.blobs().read(desc.digest);
+  std::string doc = located([&] { return layout.read_document(desc); });
   if (mt::is_index(desc.media_type)) {
     layers::Index index = layers::parse_index(doc);
     const layers::Descriptor* chosen = nullptr;
@@ -57,7 +57,7 @@ BaseImage from_layout(const recipes::Recipe& recipe, const layers::Platform& pla
                        "it has: " + available + "; pass --platform", where);
     }
     desc = *chosen;
-    doc = layout.blobs().read(desc.digest);
+    doc = located([&] { return layout.read_document(desc); });
   }
   if (!mt::is_manifest(desc.media_type)) {
     throw InputError("base " + spec + " points at " + desc.media_type + ", not an image manifest",
@@ -66,7 +66,8 @@ BaseImage from_layout(const recipes::Recipe& recipe, const layers::Platform& pla
   layers::Manifest manifest = layers::parse_manifest(doc);
   BaseImage base;
   base.description = spec;
-  base.config = layers::parse_config(layout.blobs().read(manifest.config.digest));
+  base.config =
+      layers::parse_config(located([&] { return layout.read_document(manifest.config); }));
   if (base.config.platform.os != platform.os ||
       base.config.platform.architecture != platform.architecture) {
     throw InputError(
@@ -82,7 +83,9 @@ BaseImage from_layout(const recipes::Recipe& recipe, const layers::Platform& pla
       throw InputError("base " + spec + " has a layer of unsupported type " + layer.media_type, "",
                        where);
     }
-    blobs.import_from(layout.blobs(), layer.digest);
+    // Copied and hashed, never linked: the cache is shared with other projects' builds, and the
+    // layout is not stowage's to trust.
+    located([&] { blobs.import_from(layout.blobs(), layer.digest, layer.size); });
     layer.media_type = oci_layer_media_type(layer.media_type);
     layer.annotations.clear();
     base.layers.push_back(layer);
@@ -169,8 +172,8 @@ BaseImage from_registry(const recipes::Recipe& recipe, const std::string& refere
 
 BaseImage resolve_base(const recipes::Recipe& recipe, const knowledge::Resolution& resolution,
                        const layers::Platform& platform, const layers::BlobStore& blobs,
-                       const cache::LayerCache& cache, const layers::CompressionOptions& compression,
-                       registry::Client& client) {
+                       const cache::LayerCache& cache,
+                       const layers::CompressionOptions& compression, registry::Client& client) {
   using Kind = recipes::BaseImage::Kind;
   switch (recipe.base_image.kind) {
     case Kind::scratch: {

@@ -1,12 +1,19 @@
 #include "builder/content.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <map>
+#include <memory>
+#include <string_view>
 #include <tuple>
 
 #include "builder/ignore_rules.h"
 #include "core/error.h"
+#include "core/file.h"
 
 namespace stowage::builder {
 namespace fs = std::filesystem;
@@ -27,6 +34,54 @@ std::pair<std::uint32_t, std::uint32_t> content_owner(const recipes::Recipe& rec
   return {uid, gid};
 }
 
+// The target of the symlink `name` in `dir`.
+std::string read_link_at(int dir, const char* name, const fs::path& host) {
+  std::string target(256, '\0');
+  for (;;) {
+    ssize_t n = ::readlinkat(dir, name, target.data(), target.size());
+    if (n < 0)
+      throw Error("cannot read symlink " + host.string() + ": " + errno_text(errno));
+    if (static_cast<std::size_t>(n) < target.size()) {
+      target.resize(static_cast<std::size_t>(n));
+      return target;
+    }
+    target.resize(target.size() * 2);
+  }
+}
+
+struct DirCloser {
+  void operator()(DIR* d) const { ::closedir(d); }
+};
+
+// The names in the open directory `dir` (without "." and "..").
+std::vector<std::string> list_dir(const UniqueFd& dir, const fs::path& host) {
+  // fdopendir takes over the descriptor it is given; the caller keeps its own.
+  UniqueFd copy(::dup(dir.get()));
+  std::unique_ptr<DIR, DirCloser> stream(copy ? ::fdopendir(copy.get()) : nullptr);
+  if (!stream)
+    throw Error("cannot list " + host.string() + ": " + errno_text(errno));
+  copy.release();
+  std::vector<std::string> names;
+  errno = 0;
+  while (const dirent* e = ::readdir(stream.get())) {
+    std::string_view name = e->d_name;
+    if (name != "." && name != "..")
+      names.emplace_back(name);
+  }
+  if (errno != 0)
+    throw Error("cannot list " + host.string() + ": " + errno_text(errno));
+  return names;
+}
+
+Error changed_while_building(const fs::path& host) {
+  return Error(host.string() + " changed while building; run again",
+               "do not modify sources during a build");
+}
+
+// Walks a source tree through directory descriptors: every name is looked up in the directory
+// that was listed, never through a path again, so a directory swapped for a symlink during
+// the walk is not followed out of the tree. The tar writer later checks that each file it
+// opens is the one walked (TarEntry::source_identity).
 struct Walk {
   const recipes::Recipe& recipe;
   const recipes::ContentEntry& entry;
@@ -39,13 +94,25 @@ struct Walk {
     throw InputError(what, hint, recipe.where(origin + ".src"));
   }
 
-  // Adds `host` at image path `image_path`; recurses into directories.
-  void add(const fs::path& host, const std::string& image_path, const std::string& rel) {
+  // Image paths and symlink targets go into tar headers and JSON (layer keys, build history,
+  // --json), which hold only UTF-8; a name that is not cannot be stored faithfully.
+  void require_utf8(const fs::path& host, std::string_view text, const std::string& what) const {
+    if (!layers::valid_utf8(text)) {
+      fail(host.string() + ": " + what + " is not valid UTF-8",
+           "image paths are UTF-8; rename it, or exclude it in .stowageignore");
+    }
+  }
+
+  // Adds `name` of the directory `dir` (AT_FDCWD for the entry's source itself), known to the
+  // user as `host`, at image path `image_path`; recurses into directories.
+  void add(int dir, const char* name, const fs::path& host, const std::string& image_path,
+           const std::string& rel) {
     struct stat st {};
-    if (::lstat(host.c_str(), &st) != 0) {
+    if (::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
       fail("cannot read " + host.string() + ": " + errno_text(errno),
            "check that the file exists and is readable");
     }
+    require_utf8(host, image_path, "the file name");
     ContentItem item;
     item.layer_class = layer_class;
     item.origin = origin;
@@ -62,41 +129,43 @@ struct Walk {
       item.entry.type = TarEntry::Type::file;
       item.entry.size = st.st_size;
       item.entry.source = host;
+      item.entry.source_identity = FileIdentity{st.st_dev, st.st_ino};
     } else if (S_ISLNK(st.st_mode)) {
       item.entry.type = TarEntry::Type::symlink;
-      std::error_code ec;
-      item.entry.link_target = fs::read_symlink(host, ec).string();
-      if (ec)
-        fail("cannot read symlink " + host.string() + ": " + ec.message(), "");
+      item.entry.link_target = read_link_at(dir, name, host);
+      require_utf8(host, item.entry.link_target, "the symlink's target");
     } else if (S_ISDIR(st.st_mode)) {
       item.entry.type = TarEntry::Type::directory;
     } else {
       fail(host.string() + " is not a regular file, directory or symlink",
            "devices, sockets and FIFOs cannot go into an image; exclude it in .stowageignore");
     }
-    bool is_dir = item.entry.type == TarEntry::Type::directory;
     if (!image_path.empty())
       items.push_back(item);
-    if (!is_dir)
+    if (item.entry.type != TarEntry::Type::directory)
       return;
 
-    std::error_code ec;
-    std::vector<fs::path> children;
-    for (fs::directory_iterator it(host, ec), end; !ec && it != end; it.increment(ec)) {
-      children.push_back(it->path());
+    UniqueFd sub(::openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    struct stat opened {};
+    if (!sub && (errno == ELOOP || errno == ENOTDIR))
+      throw changed_while_building(host);
+    if (!sub)
+      fail("cannot open " + host.string() + ": " + errno_text(errno), "");
+    if (::fstat(sub.get(), &opened) != 0 || opened.st_dev != st.st_dev ||
+        opened.st_ino != st.st_ino) {
+      throw changed_while_building(host);
     }
-    if (ec)
-      fail("cannot list " + host.string() + ": " + ec.message(), "");
-    for (const auto& child : children) {
-      std::string name = child.filename().string();
-      if (rel.empty() && name == ".stowageignore")
+    for (const auto& child : list_dir(sub, host)) {
+      if (rel.empty() && child == ".stowageignore")
         continue;
-      std::string child_rel = rel.empty() ? name : rel + "/" + name;
+      std::string child_rel = rel.empty() ? child : rel + "/" + child;
       struct stat cst {};
-      bool child_is_dir = ::lstat(child.c_str(), &cst) == 0 && S_ISDIR(cst.st_mode);
+      bool child_is_dir = ::fstatat(sub.get(), child.c_str(), &cst, AT_SYMLINK_NOFOLLOW) == 0 &&
+                          S_ISDIR(cst.st_mode);
       if (ignore.excluded(child_rel, child_is_dir))
         continue;
-      add(child, image_path.empty() ? name : image_path + "/" + name, child_rel);
+      add(sub.get(), child.c_str(), host / child,
+          image_path.empty() ? child : image_path + "/" + child, child_rel);
     }
   }
 };
@@ -126,14 +195,14 @@ std::vector<ContentItem> collect_content(const recipes::Recipe& recipe,
   std::string dst = image_relative(entry.dst);
   if (fs::is_directory(status)) {
     walk.ignore = IgnoreRules::load(entry.source);
-    walk.add(entry.source, dst, "");
+    walk.add(AT_FDCWD, entry.source.c_str(), entry.source, dst, "");
   } else {
     // A file copied to a directory-style dst ("/app/") keeps its name.
     if (entry.dst.ends_with('/') || dst.empty()) {
       dst = dst.empty() ? entry.source.filename().string()
                         : dst + "/" + entry.source.filename().string();
     }
-    walk.add(entry.source, dst, "");
+    walk.add(AT_FDCWD, entry.source.c_str(), entry.source, dst, "");
   }
   return std::move(walk.items);
 }

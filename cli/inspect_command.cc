@@ -32,20 +32,20 @@ struct Inspected {
 Inspected from_layout(const LayoutArgument& arg, const layers::Platform& platform) {
   auto layout = layers::OciLayout::open(arg.dir);
   layers::Descriptor desc = layout.find(arg.tag);
-  std::string raw = layout.blobs().read(desc.digest);
+  std::string raw = layout.read_document(desc);
   if (layers::media_type::is_index(desc.media_type)) {
     for (const auto& m : layers::parse_index(raw).manifests) {
       if (m.platform && m.platform->os == platform.os &&
           m.platform->architecture == platform.architecture) {
         desc = m;
-        raw = layout.blobs().read(desc.digest);
+        raw = layout.read_document(desc);
         break;
       }
     }
   }
   auto manifest = layers::parse_manifest(raw);
   return {"oci:" + arg.dir + (arg.tag.empty() ? "" : ":" + arg.tag), desc, raw,
-          layout.blobs().read(manifest.config.digest)};
+          layout.read_document(manifest.config)};
 }
 
 Inspected from_registry(const std::string& text, const layers::Platform& platform,

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -58,6 +59,47 @@ UniqueFd open_for_reading(const std::filesystem::path& path) {
   if (!fd)
     throw Error("cannot open " + path.string() + ": " + errno_text(errno));
   return fd;
+}
+
+RegularFile open_regular_file(const std::filesystem::path& path) {
+  RegularFile file;
+  file.fd = UniqueFd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!file.fd) {
+    if (errno == ELOOP)
+      throw Error(path.string() + " is a symlink, not a regular file");
+    throw Error("cannot open " + path.string() + ": " + errno_text(errno));
+  }
+  struct stat st {};
+  if (::fstat(file.fd.get(), &st) != 0)
+    throw Error("cannot stat " + path.string() + ": " + errno_text(errno));
+  if (!S_ISREG(st.st_mode))
+    throw Error(path.string() + " is not a regular file");
+  file.size = static_cast<std::int64_t>(st.st_size);
+  file.identity = {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+  return file;
+}
+
+std::string read_regular_file(const std::filesystem::path& path, std::size_t max_size) {
+  RegularFile file = open_regular_file(path);
+  auto too_large = [&] {
+    return Error(path.string() + " is larger than the " + std::to_string(max_size) +
+                 " bytes allowed for it");
+  };
+  if (static_cast<std::uint64_t>(file.size) > max_size)
+    throw too_large();
+  std::string out;
+  out.reserve(static_cast<std::size_t>(file.size));
+  std::byte buf[64 * 1024];
+  // The size is checked while reading too: the file may grow after the fstat.
+  for (;;) {
+    std::size_t n = read_some(file.fd.get(), buf, path);
+    if (n == 0)
+      break;
+    if (out.size() + n > max_size)
+      throw too_large();
+    out.append(reinterpret_cast<const char*>(buf), n);
+  }
+  return out;
 }
 
 std::size_t read_some(int fd, std::span<std::byte> buf, const std::filesystem::path& path) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <span>
 #include <string>
@@ -30,6 +31,30 @@ class UniqueFd {
 
 // Opens `path` read-only; throws Error naming the path on failure.
 UniqueFd open_for_reading(const std::filesystem::path& path);
+
+// Which file a path named when it was looked at (device and inode). Comparing it with the file
+// later opened notices a file swapped for another, or for a symlink, in between.
+struct FileIdentity {
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+
+// A regular file opened for reading, never through a symlink.
+struct RegularFile {
+  UniqueFd fd;
+  std::int64_t size = 0;
+  FileIdentity identity;
+};
+
+// Opens `path` read-only with O_NOFOLLOW and checks that it is a regular file. Throws Error
+// naming the path when it is a symlink, not a regular file, or cannot be opened.
+RegularFile open_regular_file(const std::filesystem::path& path);
+
+// Reads a whole regular file (not through a symlink) of at most `max_size` bytes, for
+// documents that an attacker may have made huge or pointed at /dev/zero. Throws Error naming
+// the path and the limit when it is larger.
+std::string read_regular_file(const std::filesystem::path& path, std::size_t max_size);
 
 // Reads up to buf.size() bytes, retrying on EINTR; returns 0 at end of file. Throws Error.
 std::size_t read_some(int fd, std::span<std::byte> buf,

@@ -69,14 +69,16 @@ fs::path BlobStore::path_of(const Digest& digest) const {
   return dir_ / std::string(digest.hex());
 }
 
+// lstat: a symlink under a blob's name is not the blob, and is replaced when the blob is
+// written.
 bool BlobStore::has(const Digest& digest) const {
   struct stat st {};
-  return ::stat(path_of(digest).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  return ::lstat(path_of(digest).c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 std::optional<std::int64_t> BlobStore::size_of(const Digest& digest) const {
   struct stat st {};
-  if (::stat(path_of(digest).c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+  if (::lstat(path_of(digest).c_str(), &st) != 0 || !S_ISREG(st.st_mode))
     return std::nullopt;
   return static_cast<std::int64_t>(st.st_size);
 }
@@ -261,7 +263,7 @@ BlobStore::Writer::~Writer() {
 }
 
 void BlobStore::Writer::write(std::span<const std::byte> data) {
-  if (!file_)
+  if (!file_ || content_digest_)
     throw Error("blob writer: write() after commit");
   hash_.update(data);
   size_ += static_cast<std::int64_t>(data.size());
@@ -272,6 +274,12 @@ void BlobStore::Writer::finish() {
   commit();
 }
 
+const Digest& BlobStore::Writer::content_digest() {
+  if (!content_digest_)
+    content_digest_ = hash_.finish();
+  return *content_digest_;
+}
+
 Digest BlobStore::Writer::commit(const std::optional<Digest>& expected) {
   if (digest_)
     return *digest_;
@@ -280,7 +288,7 @@ Digest BlobStore::Writer::commit(const std::optional<Digest>& expected) {
   spool_->finish();
   spool_.reset();
   std::unique_ptr<AtomicFile> file = std::move(file_);
-  Digest actual = hash_.finish();
+  Digest actual = content_digest();
   if (expected && *expected != actual) {
     throw Error("blob content hashes to " + actual.str() + ", expected " + expected->str(),
                 "the source is corrupted or changed while it was read");
@@ -307,9 +315,15 @@ Digest BlobStore::put(std::string_view data) const {
 
 std::string BlobStore::read(const Digest& digest) const {
   fs::path path = path_of(digest);
-  if (!has(digest))
-    throw Error("blob " + digest.str() + " is missing from " + dir_.string());
-  std::string data = read_file(path);
+  UniqueFd fd = open(digest);
+  std::string data;
+  std::byte buf[64 * 1024];
+  for (;;) {
+    std::size_t n = read_some(fd.get(), buf, path);
+    if (n == 0)
+      break;
+    data.append(reinterpret_cast<const char*>(buf), n);
+  }
   Digest actual = Digest::of(data);
   if (actual != digest)
     throw corrupted(digest, path, actual);
@@ -319,7 +333,7 @@ std::string BlobStore::read(const Digest& digest) const {
 UniqueFd BlobStore::open(const Digest& digest) const {
   if (!has(digest))
     throw Error("blob " + digest.str() + " is missing from " + dir_.string());
-  return open_for_reading(path_of(digest));
+  return std::move(open_regular_file(path_of(digest)).fd);
 }
 
 void BlobStore::verify(const Digest& digest) const {
@@ -329,28 +343,68 @@ void BlobStore::verify(const Digest& digest) const {
     throw corrupted(digest, path_of(digest), actual);
 }
 
-void BlobStore::import_from(const BlobStore& other, const Digest& digest) const {
-  if (has(digest))
+void BlobStore::import_from(const BlobStore& other, const Digest& digest, std::int64_t size) const {
+  if (size_of(digest) == size)
     return;
   fs::path source = other.path_of(digest);
-  if (!other.has(digest)) {
-    throw Error("blob " + digest.str() + " is missing from " + other.dir_.string());
+  auto refused = [&](const std::string& why) {
+    return InputError(source.string() + " is not blob " + digest.str() + ": " + why,
+                      "the layout is damaged or was tampered with; write it again from its "
+                      "source");
+  };
+  RegularFile in = [&] {
+    try {
+      return open_regular_file(source);
+    } catch (const Error& e) {
+      throw refused(e.reason());
+    }
+  }();
+  if (in.size != size) {
+    throw refused("it has " + std::to_string(in.size) + " bytes, its descriptor says " +
+                  std::to_string(size));
   }
-  // link() publishes the complete file under its final name in one step, and fails with
-  // EEXIST when a concurrent writer got there first, which is just as good.
-  if (::link(source.c_str(), path_of(digest).c_str()) == 0 || errno == EEXIST) {
+  ::posix_fadvise(in.fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  auto writer = begin_write();
+  std::vector<std::byte> buf(kHashBlock);
+  // Read one byte past the size, so that a file still growing is noticed.
+  for (;;) {
+    std::size_t n = read_some(in.fd.get(), buf, source);
+    if (n == 0)
+      break;
+    writer->write(std::span(buf.data(), n));
+    if (writer->size() > size)
+      break;
+  }
+  if (writer->size() != size)
+    throw refused("its size changed while it was copied");
+  if (const Digest& actual = writer->content_digest(); actual != digest)
+    throw refused("its content hashes to " + actual.str());
+  writer->commit();
+}
+
+void BlobStore::link_from(const BlobStore& trusted, const Digest& digest) const {
+  if (has(digest))
+    return;
+  if (!trusted.has(digest)) {
+    throw Error("blob " + digest.str() + " is missing from " + trusted.dir_.string());
+  }
+  fs::path source = trusted.path_of(digest);
+  RegularFile in = open_regular_file(source);
+  // Linking /proc/self/fd/N links the very inode just checked, not whatever the name points at
+  // by now. A link publishes the complete file under its final name in one step, and fails
+  // with EEXIST when a concurrent writer got there first, which is as good.
+  std::string opened = "/proc/self/fd/" + std::to_string(in.fd.get());
+  if (::linkat(AT_FDCWD, opened.c_str(), AT_FDCWD, path_of(digest).c_str(), AT_SYMLINK_FOLLOW) ==
+          0 ||
+      errno == EEXIST) {
     fsync_dir(dir_);
     return;
   }
-  if (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != ENOTSUP) {
-    throw Error("cannot link " + source.string() + " into " + dir_.string() + ": " +
-                errno_text(errno));
-  }
-  UniqueFd in = other.open(digest);
+  // Across file systems, without /proc, or where links are not allowed: a verified copy.
   auto writer = begin_write();
   std::vector<std::byte> buf(kHashBlock);
   for (;;) {
-    std::size_t n = read_some(in.get(), buf, source);
+    std::size_t n = read_some(in.fd.get(), buf, source);
     if (n == 0)
       break;
     writer->write(std::span(buf.data(), n));

@@ -50,12 +50,16 @@ class BlobStore {
    private:
     friend class BlobStore;
     explicit Writer(const BlobStore& store);
+    // The digest of everything written; no write may follow. Lets import_from() judge the
+    // content before anything is committed.
+    const Digest& content_digest();
     const BlobStore& store_;
     struct Spool;
     std::unique_ptr<AtomicFile> file_;
     std::unique_ptr<Spool> spool_;
     Sha256 hash_;
     std::int64_t size_ = 0;
+    std::optional<Digest> content_digest_;
     std::optional<Digest> digest_;
   };
   std::unique_ptr<Writer> begin_write() const;
@@ -63,13 +67,24 @@ class BlobStore {
   // Stores a small blob (config, manifest) and returns its digest.
   Digest put(std::string_view data) const;
   // Reads a whole small blob, verifying its digest; throws Error if missing or corrupted.
+  // Blobs are never read through a symlink, here or in open().
   std::string read(const Digest& digest) const;
   // Opens a blob for streaming. The caller verifies (e.g. by hashing as it reads).
   UniqueFd open(const Digest& digest) const;
   // Re-hashes a blob; throws Error naming the blob when its content does not match.
   void verify(const Digest& digest) const;
-  // Links (or, across file systems, copies) a blob of `other` into this store.
-  void import_from(const BlobStore& other, const Digest& digest) const;
+  // Copies a blob of `other`, a store that stowage did not fill itself (an OCI layout given as
+  // input), into this one and verifies it on the way: the source is opened without following
+  // a symlink, must be a regular file of `size` bytes, and is hashed while it is copied. So
+  // nothing unverified ever enters this store, and a later change to the source cannot reach
+  // it (a hard link would share the attacker's inode). Nothing is read when this store holds
+  // the blob already. Throws InputError naming the file and the digest when the source is not
+  // that blob, Error on I/O failure.
+  void import_from(const BlobStore& other, const Digest& digest, std::int64_t size) const;
+  // Hard-links a blob of `trusted`, a store whose blobs were verified when they entered it
+  // (stowage's cache), into this one; across file systems it is copied, and hashed. The source
+  // must be a regular file, not a symlink. Throws Error.
+  void link_from(const BlobStore& trusted, const Digest& digest) const;
 
  private:
   std::filesystem::path root_;

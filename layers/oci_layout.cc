@@ -25,9 +25,15 @@ InputError not_a_layout(const fs::path& dir, const std::string& why) {
 void check_layout(const fs::path& dir) {
   fs::path marker = dir / kLayoutFile;
   std::error_code ec;
-  if (!fs::is_regular_file(marker, ec))
+  if (!fs::exists(fs::symlink_status(marker, ec)))
     throw not_a_layout(dir, "no oci-layout file");
-  auto j = nlohmann::json::parse(read_file(marker), nullptr, false);
+  std::string text;
+  try {
+    text = read_regular_file(marker, kMaxDocumentSize);
+  } catch (const Error& e) {
+    throw not_a_layout(dir, e.reason());
+  }
+  auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("imageLayoutVersion") ||
       !j["imageLayoutVersion"].is_string()) {
     throw not_a_layout(dir, "oci-layout is malformed");
@@ -36,7 +42,7 @@ void check_layout(const fs::path& dir) {
     throw not_a_layout(
         dir, "unsupported imageLayoutVersion " + j["imageLayoutVersion"].get<std::string>());
   }
-  if (!fs::is_regular_file(dir / "index.json", ec))
+  if (!fs::exists(fs::symlink_status(dir / "index.json", ec)))
     throw not_a_layout(dir, "no index.json");
 }
 
@@ -107,10 +113,35 @@ OciLayout OciLayout::open_or_create(const fs::path& dir) {
 Index OciLayout::index() const {
   fs::path path = dir_ / "index.json";
   try {
-    return parse_index(read_file(path));
+    return parse_index(read_regular_file(path, kMaxDocumentSize));
   } catch (const Error& e) {
     throw InputError(path.string() + ": " + e.reason(), "the layout is damaged; rebuild it");
   }
+}
+
+std::string OciLayout::read_document(const Descriptor& descriptor) const {
+  fs::path path = blobs_.path_of(descriptor.digest);
+  auto damaged = [&](const std::string& why) {
+    return InputError(path.string() + " (" + descriptor.digest.str() + "): " + why,
+                      "the layout is damaged; rebuild it");
+  };
+  if (descriptor.size < 0 || static_cast<std::uint64_t>(descriptor.size) > kMaxDocumentSize) {
+    throw damaged("its descriptor says " + std::to_string(descriptor.size) + " bytes, over the " +
+                  std::to_string(kMaxDocumentSize) + " allowed for a manifest, index or config");
+  }
+  std::string data;
+  try {
+    data = read_regular_file(path, kMaxDocumentSize);
+  } catch (const Error& e) {
+    throw damaged(e.reason());
+  }
+  if (static_cast<std::int64_t>(data.size()) != descriptor.size) {
+    throw damaged("it has " + std::to_string(data.size()) + " bytes, its descriptor says " +
+                  std::to_string(descriptor.size));
+  }
+  if (Digest actual = Digest::of(data); actual != descriptor.digest)
+    throw damaged("its content hashes to " + actual.str());
+  return data;
 }
 
 Descriptor OciLayout::find(const std::string& tag) const {

@@ -4,6 +4,7 @@
 //   DIR/blobs/sha256/<hex>   content-addressed blobs
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -14,6 +15,11 @@
 namespace stowage::layers {
 
 inline constexpr std::string_view kRefNameAnnotation = "org.opencontainers.image.ref.name";
+
+// The largest index.json, manifest or config read from a layout. Registries refuse manifests
+// over 4 MiB (distribution, containerd), and a real config is a few KiB to a few hundred:
+// anything bigger is an attack on memory and time, not an image.
+inline constexpr std::size_t kMaxDocumentSize = 4 << 20;
 
 class OciLayout {
  public:
@@ -27,7 +33,12 @@ class OciLayout {
   const std::filesystem::path& dir() const { return dir_; }
   const BlobStore& blobs() const { return blobs_; }
 
+  // index.json, never read through a symlink nor beyond kMaxDocumentSize. Throws InputError.
   Index index() const;
+  // The manifest, index or config that `descriptor` names, read from the layout's blobs: not
+  // through a symlink, at most kMaxDocumentSize bytes, of the descriptor's size and digest.
+  // Throws InputError naming the file and the digest otherwise.
+  std::string read_document(const Descriptor& descriptor) const;
   // The manifest tagged `tag`; with an empty tag, the only manifest in the layout.
   // Throws InputError naming the tags present when it is not found or ambiguous.
   Descriptor find(const std::string& tag) const;

@@ -45,32 +45,6 @@ class Utf8Locale {
   locale_t previous_;
 };
 
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80           ? 1
-                      : (c >> 5) == 0x6  ? 2
-                      : (c >> 4) == 0xe  ? 3
-                      : (c >> 3) == 0x1e ? 4
-                                         : 0;
-    if (len == 0 || i + len > s.size())
-      return false;
-    std::uint32_t cp = len == 1 ? c : c & (0x7f >> len);
-    for (std::size_t k = 1; k < len; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80)
-        return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-      return false;
-    i += len;
-  }
-  return true;
-}
-
 // Throws InputError unless `path` is a clean relative archive path.
 void validate_path(std::string_view path, std::string_view what) {
   auto bad = [&](std::string_view why) {
@@ -110,6 +84,32 @@ struct EntryDeleter {
 };
 
 }  // namespace
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80           ? 1
+                      : (c >> 5) == 0x6  ? 2
+                      : (c >> 4) == 0xe  ? 3
+                      : (c >> 3) == 0x1e ? 4
+                                         : 0;
+    if (len == 0 || i + len > s.size())
+      return false;
+    std::uint32_t cp = len == 1 ? c : c & (0x7f >> len);
+    for (std::size_t k = 1; k < len; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80)
+        return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+      return false;
+    i += len;
+  }
+  return true;
+}
 
 std::int64_t source_date_epoch() {
   const char* env = std::getenv("SOURCE_DATE_EPOCH");
@@ -176,18 +176,31 @@ struct TarWriter::Impl {
     }
   }
 
-  // Opens a file entry's source and checks its size before anything of the entry is written.
+  // Opens a file entry's source, checks that it is the file walked and its size, before
+  // anything of the entry is written.
   static UniqueFd open_source(const TarEntry& entry) {
-    UniqueFd fd = open_for_reading(entry.source);
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) {
-      throw Error("cannot stat " + entry.source.string() + ": " + errno_text(errno));
+    RegularFile file;
+    try {
+      file = open_regular_file(entry.source);
+    } catch (const Error&) {
+      // A file walked as a regular file that is now a symlink or something else was swapped.
+      struct stat st {};
+      if (entry.source_identity && ::lstat(entry.source.c_str(), &st) == 0 &&
+          !S_ISREG(st.st_mode)) {
+        throw swapped(entry);
+      }
+      throw;
     }
-    if (!S_ISREG(st.st_mode))
-      throw Error(entry.source.string() + " is not a regular file");
-    if (st.st_size != entry.size)
-      throw size_changed(entry, st.st_size);
-    return fd;
+    if (entry.source_identity && file.identity != *entry.source_identity)
+      throw swapped(entry);
+    if (file.size != entry.size)
+      throw size_changed(entry, file.size);
+    return std::move(file.fd);
+  }
+
+  static Error swapped(const TarEntry& entry) {
+    return Error(entry.source.string() + " changed while building; run again",
+                 "do not modify sources during a build");
   }
 
   static Error size_changed(const TarEntry& entry, std::int64_t found) {

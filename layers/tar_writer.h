@@ -20,7 +20,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
+#include "core/file.h"
 #include "layers/compressor.h"
 #include "layers/content_source.h"
 
@@ -44,8 +46,13 @@ struct TarEntry {
   std::uint32_t mode = 0644;
   // For files: the exact number of bytes that will be read from `source`.
   std::int64_t size = 0;
-  // For files: the host file to stream. Its size must not change while it is read.
+  // For files: the host file to stream. Its size must not change while it is read. It is
+  // opened without following a symlink.
   std::filesystem::path source;
+  // For files from a walk of the host: the file `source` named when it was walked. The file
+  // opened must be that one, so that one swapped for another (or a symlink, or a directory on
+  // its path swapped for a symlink) since the walk is refused instead of archived.
+  std::optional<FileIdentity> source_identity;
   // For files: in-memory content (generated files), used instead of `source`; its size must
   // equal `size`.
   std::optional<std::string> content;
@@ -61,6 +68,9 @@ struct TarEntry {
   // must be a regular file added earlier.
   std::string link_target;
 };
+
+// True when `s` is valid UTF-8, as every archive path and symlink target must be.
+bool valid_utf8(std::string_view s);
 
 class TarWriter {
  public:

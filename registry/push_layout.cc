@@ -14,14 +14,14 @@ PushReport push_layout(Client& client, const std::filesystem::path& layout_dir,
   layers::Descriptor top = layout.find(tag);
   auto local = std::make_shared<LocalBlobSource>(layout.blobs());
   auto push_manifest = [&](const layers::Descriptor& d, const Reference& to) {
-    std::string raw = layout.blobs().read(d.digest);
+    std::string raw = layout.read_document(d);
     layers::Manifest m = layers::parse_manifest(raw);
-    return push_image(client, to, {raw, layout.blobs().read(m.config.digest)}, {local}, options);
+    return push_image(client, to, {raw, layout.read_document(m.config)}, {local}, options);
   };
   if (!mt::is_index(top.media_type))
     return push_manifest(top, target);
 
-  std::string raw_index = layout.blobs().read(top.digest);
+  std::string raw_index = layout.read_document(top);
   layers::Index index = layers::parse_index(raw_index);
   layers::Digest digest = layers::Digest::of(raw_index);
   PushReport report{target.with_digest(digest), digest, false, {}};

@@ -1,7 +1,11 @@
 // Step: export the image to an OCI layout. A new layout directory appears whole (it is built
 // under a temporary name and renamed); an existing one only gains blobs before its index.json
 // is replaced.
+#include <cerrno>
+#include <cstdio>
+
 #include "builder/steps/steps.h"
+#include "core/error.h"
 #include "core/file.h"
 #include "layers/oci_layout.h"
 #include "registry/pull.h"
@@ -12,9 +16,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Copies the image's blobs into a layout at `dir` and tags it.
+// Copies the image's blobs into a layout at `dir` and tags it. When another build renamed its
+// own new layout into place first, the image is added to that one.
 void write_layout(const fs::path& dir, const std::string& tag, const layers::BlobStore& from,
                   const std::vector<layers::Digest>& blobs, const layers::Descriptor& manifest) {
+  auto fill = [&](const layers::OciLayout& layout) {
+    for (const auto& d : blobs)
+      layout.blobs().link_from(from, d);
+    layout.tag(manifest, tag);
+  };
   bool fresh = !fs::exists(dir);
   fs::path target = dir;
   if (fresh) {
@@ -25,12 +35,15 @@ void write_layout(const fs::path& dir, const std::string& tag, const layers::Blo
     fs::remove_all(target);
   }
   try {
-    auto layout = fresh ? layers::OciLayout::open_or_create(target) : layers::OciLayout::open(dir);
-    for (const auto& d : blobs)
-      layout.blobs().import_from(from, d);
-    layout.tag(manifest, tag);
-    if (fresh)
-      fs::rename(target, dir);
+    fill(fresh ? layers::OciLayout::open_or_create(target) : layers::OciLayout::open(dir));
+    if (fresh && ::rename(target.c_str(), dir.c_str()) != 0) {
+      if (errno != EEXIST && errno != ENOTEMPTY) {
+        throw Error("cannot rename " + target.string() + " to " + dir.string() + ": " +
+                    errno_text(errno));
+      }
+      fs::remove_all(target);
+      fill(layers::OciLayout::open(dir));
+    }
   } catch (...) {
     if (fresh) {
       std::error_code ec;

@@ -156,19 +156,19 @@ TEST_CASE("concurrent writers of the same blob both succeed", "[blob_store]") {
   store.verify(Digest::of(data));
 }
 
-TEST_CASE("import_from hard-links on one file system and copies across", "[blob_store]") {
+TEST_CASE("link_from hard-links on one file system and copies across", "[blob_store]") {
   TempDir tmp;
   BlobStore a(tmp / "a"), b(tmp / "b");
   // Over two 4 MiB write blocks, so the copy takes the background-writer path on tmpfs too.
   const std::string bytes = "shared layer bytes" + sample_text(9 << 20, 5);
   Digest d = a.put(bytes);
-  b.import_from(a, d);
+  b.link_from(a, d);
   struct stat sa {
   }, sb{};
   REQUIRE(::stat(a.path_of(d).c_str(), &sa) == 0);
   REQUIRE(::stat(b.path_of(d).c_str(), &sb) == 0);
   CHECK(sa.st_ino == sb.st_ino);
-  b.import_from(a, d);  // already present: nothing to do
+  b.link_from(a, d);  // already present: nothing to do
 
   if (fs::is_directory("/dev/shm")) {
     // /dev/shm is a tmpfs: link() fails with EXDEV and the blob is copied.
@@ -176,7 +176,7 @@ TEST_CASE("import_from hard-links on one file system and copies across", "[blob_
     REQUIRE(mkdtemp(dir.data()) != nullptr);
     {
       BlobStore c(dir);
-      c.import_from(a, d);
+      c.link_from(a, d);
       CHECK(c.read(d) == bytes);
       struct stat sc {};
       REQUIRE(::stat(c.path_of(d).c_str(), &sc) == 0);
@@ -184,5 +184,60 @@ TEST_CASE("import_from hard-links on one file system and copies across", "[blob_
     }
     fs::remove_all(dir);
   }
-  CHECK_THROWS_WITH(b.import_from(a, Digest::of("absent")), Catch::Contains("missing"));
+  CHECK_THROWS_WITH(b.link_from(a, Digest::of("absent")), Catch::Contains("missing"));
+  // A symlink in the trusted store is not a blob either.
+  BlobStore e(tmp / "e");
+  Digest s = Digest::of("linked");
+  fs::create_symlink(a.path_of(d), a.path_of(s));
+  CHECK_THROWS(e.link_from(a, s));
+  CHECK_FALSE(e.has(s));
+}
+
+TEST_CASE("import_from copies and verifies, and refuses what is not the blob", "[blob_store]") {
+  TempDir tmp;
+  BlobStore layout(tmp / "layout"), cache(tmp / "cache");
+  const std::string bytes = "layer bytes" + sample_text(9 << 20, 6);
+  const auto size = static_cast<std::int64_t>(bytes.size());
+  Digest d = layout.put(bytes);
+  cache.import_from(layout, d, size);
+  CHECK(cache.read(d) == bytes);
+  struct stat sl {
+  }, sc{};
+  REQUIRE(::stat(layout.path_of(d).c_str(), &sl) == 0);
+  REQUIRE(::stat(cache.path_of(d).c_str(), &sc) == 0);
+  CHECK(sl.st_ino != sc.st_ino);  // a copy: the layout's owner cannot change it afterwards
+
+  auto refused = [&](const Digest& digest, std::int64_t n, const std::string& why) {
+    BlobStore fresh(tmp / ("fresh-" + why));
+    try {
+      fresh.import_from(layout, digest, n);
+      FAIL("imported");
+    } catch (const stowage::InputError& e) {
+      CHECK_THAT(e.what(), Catch::Contains(layout.path_of(digest).string()) &&
+                               Catch::Contains(digest.str()) && Catch::Contains(why));
+    }
+    CHECK(names_in(tmp / ("fresh-" + why) / "blobs/sha256").empty());
+  };
+  SECTION("wrong size") {
+    refused(d, size - 1, "bytes");
+  }
+  SECTION("replaced content") {
+    Digest other = Digest::of("other content");
+    stowage::testing::write_text(layout.path_of(other), "other CONTENT");
+    refused(other, 13, "hashes to");
+  }
+  SECTION("a symlink to a host file, with its digest and size") {
+    stowage::testing::write_text(tmp / "secret", "host secret");
+    Digest secret = Digest::of("host secret");
+    fs::create_symlink(tmp / "secret", layout.path_of(secret));
+    refused(secret, 11, "symlink");
+  }
+  SECTION("a directory") {
+    Digest dir = Digest::of("dir");
+    fs::create_directory(layout.path_of(dir));
+    refused(dir, 0, "not a regular file");
+  }
+  SECTION("missing") {
+    refused(Digest::of("absent"), 6, "No such file");
+  }
 }
