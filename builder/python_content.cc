@@ -7,15 +7,16 @@
 #include <mutex>
 #include <thread>
 
+#include "core/error.h"
+#include "core/file.h"
+#include "knowledge/python_packages.h"
 #include "python/base_python.h"
+#include "python/index_fetch.h"
 #include "python/lock.h"
 #include "python/simple_index.h"
 #include "python/tags.h"
 #include "python/wheel_cache.h"
 #include "python/wheel_install.h"
-#include "core/error.h"
-#include "core/file.h"
-#include "knowledge/python_packages.h"
 
 namespace stowage::builder {
 using namespace python;  // NOLINT: this file is the bridge from python/ to the planner
@@ -110,14 +111,12 @@ class Installer {
   }
 
   std::vector<Resolved> run() {
-    HttpOptions http_options;
-    http_options.ca_file = options_.ca_file;
-    {
-      HttpClient http(http_options);
-      for (const auto& location : lock_.find_links) {
-        auto files = list_find_links(http, location);
-        find_links_.insert(find_links_.end(), files.begin(), files.end());
-      }
+    // One client for every download thread: its handle pool keeps each index's connections
+    // alive across packages.
+    net::HttpClient http(index_http_options(options_.ca_file));
+    for (const auto& location : lock_.find_links) {
+      auto files = list_find_links(http, location);
+      find_links_.insert(find_links_.end(), files.begin(), files.end());
     }
     std::vector<Resolved> results(lock_.packages.size());
     std::atomic<std::size_t> next{0};
@@ -125,7 +124,6 @@ class Installer {
     std::size_t failed_at = lock_.packages.size();
     std::mutex mutex;
     auto worker = [&] {
-      HttpClient http(http_options);
       for (std::size_t i = next++; i < lock_.packages.size(); i = next++) {
         try {
           results[i] = resolve_and_install(http, lock_.packages[i]);
@@ -160,7 +158,7 @@ class Installer {
     options_.progress(line);
   }
 
-  std::vector<IndexFile> candidates(HttpClient& http, const LockedPackage& pkg) {
+  std::vector<IndexFile> candidates(net::HttpClient& http, const LockedPackage& pkg) {
     if (!pkg.files.empty()) {
       std::vector<IndexFile> out;
       for (const auto& f : pkg.files) {
@@ -252,7 +250,7 @@ class Installer {
     return pkg.sha256;
   }
 
-  Resolved resolve_and_install(HttpClient& http, const LockedPackage& pkg) {
+  Resolved resolve_and_install(net::HttpClient& http, const LockedPackage& pkg) {
     Resolved r;
     r.file = choose(pkg, candidates(http, pkg));
     auto fetched = cache_.fetch(http, r.file, accepted(pkg, r.file), pkg.where);

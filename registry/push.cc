@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "layers/media_type.h"
+#include "net/url.h"
 #include "registry/parallel.h"
 #include "registry/pull.h"
 #include "registry/transport/error.h"
@@ -24,7 +25,7 @@ class MemoryBlobSource final : public BlobSource {
   std::string describe() const override { return "image config"; }
   bool has(const layers::Descriptor& blob) const override { return blob.digest == digest_; }
   std::unique_ptr<net::ByteReader> open(const layers::Descriptor&, std::int64_t offset,
-                                              std::int64_t length) override {
+                                        std::int64_t length) override {
     return std::make_unique<net::StringReader>(std::string_view(data_).substr(
         static_cast<std::size_t>(offset), static_cast<std::size_t>(length)));
   }
