@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "knowledge/python_packages.h"
+#include "net/url.h"
 #include "python/base_python.h"
 #include "python/index_fetch.h"
 #include "python/lock.h"
@@ -178,7 +179,7 @@ class Installer {
       return files;
     std::vector<std::string> searched;
     for (const auto& index : indexes_) {
-      searched.push_back(redact_url(index));
+      searched.push_back(net::redact_url(index));
       auto listing = list_project(http, index, pkg.name);
       if (!listing)
         continue;

@@ -224,7 +224,6 @@ Response HttpClient::perform(Handle& handle, const Request& request) {
 
   check(curl_easy_setopt(c, CURLOPT_URL, request.url.c_str()));
   check(curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https"));
-  check(curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"));
   check(curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L));
   check(curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L));
   check(curl_easy_setopt(c, CURLOPT_USERAGENT, options_.user_agent.c_str()));
