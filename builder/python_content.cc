@@ -1,9 +1,6 @@
 #include "builder/python_content.h"
 
 #include <algorithm>
-#include <atomic>
-#include <deque>
-#include <exception>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -12,7 +9,9 @@
 #include "core/file.h"
 #include "core/thread_pool.h"
 #include "knowledge/python_packages.h"
+#include "net/url.h"
 #include "python/base_python.h"
+#include "python/index_fetch.h"
 #include "python/lock.h"
 #include "python/simple_index.h"
 #include "python/tags.h"
@@ -112,24 +111,17 @@ class Installer {
   }
 
   std::vector<Resolved> run() {
-    HttpOptions http_options;
-    http_options.ca_file = options_.ca_file;
-    {
-      HttpClient http(http_options);
-      for (const auto& location : lock_.find_links) {
-        auto files = list_find_links(http, location);
-        find_links_.insert(find_links_.end(), files.begin(), files.end());
-      }
+    // One client for every download thread: its handle pool keeps each index's connections
+    // alive across packages.
+    net::HttpClient http(index_http_options(options_.ca_file));
+    for (const auto& location : lock_.find_links) {
+      auto files = list_find_links(http, location);
+      find_links_.insert(find_links_.end(), files.begin(), files.end());
     }
     std::vector<Resolved> results(lock_.packages.size());
-    // One client per worker, so that connections are reused from one package to the next.
-    std::deque<HttpClient> clients;
-    for (std::size_t w = 0; w < worker_count(results.size(), options_.parallel_downloads); ++w)
-      clients.emplace_back(http_options);
-    parallel_for(results.size(), options_.parallel_downloads,
-                 [&](std::size_t i, std::size_t worker) {
-                   results[i] = resolve_and_install(clients[worker], lock_.packages[i]);
-                 });
+    parallel_for(results.size(), options_.parallel_downloads, [&](std::size_t i) {
+      results[i] = resolve_and_install(http, lock_.packages[i]);
+    });
     return results;
   }
 
@@ -141,7 +133,7 @@ class Installer {
     options_.progress(line);
   }
 
-  std::vector<IndexFile> candidates(HttpClient& http, const LockedPackage& pkg) {
+  std::vector<IndexFile> candidates(net::HttpClient& http, const LockedPackage& pkg) {
     if (!pkg.files.empty()) {
       std::vector<IndexFile> out;
       for (const auto& f : pkg.files) {
@@ -161,7 +153,7 @@ class Installer {
       return files;
     std::vector<std::string> searched;
     for (const auto& index : indexes_) {
-      searched.push_back(redact_url(index));
+      searched.push_back(net::redact_url(index));
       auto listing = list_project(http, index, pkg.name);
       if (!listing)
         continue;
@@ -233,7 +225,7 @@ class Installer {
     return pkg.sha256;
   }
 
-  Resolved resolve_and_install(HttpClient& http, const LockedPackage& pkg) {
+  Resolved resolve_and_install(net::HttpClient& http, const LockedPackage& pkg) {
     Resolved r;
     r.file = choose(pkg, candidates(http, pkg));
     auto fetched = cache_.fetch(http, r.file, accepted(pkg, r.file), pkg.where);

@@ -11,14 +11,12 @@
 #include <fstream>
 
 #include "core/strings.h"
+#include "net/redirect.h"
+#include "net/url.h"
 
 namespace stowage::net {
 namespace {
 
-// "https://host:5000/v2/x?state=…" → "https://host:5000/v2/x": query strings carry upload
-// state that is noise in a message.
-std::string without_query(const std::string& url) {
-  return url.substr(0, url.find('?'));
 }
 
 void global_init() {
@@ -74,7 +72,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
       t->request.sink(std::span(reinterpret_cast<const std::byte*>(data), n));
     } else {
       if (t->response.body.size() + n > kMaxCollectedBody) {
-        throw Error("the response from " + without_query(t->request.url) + " is larger than " +
+        throw Error("the response from " + url_for_message(t->request.url) + " is larger than " +
                     std::to_string(kMaxCollectedBody >> 20) + " MiB");
       }
       t->response.body.append(data, n);
@@ -94,7 +92,7 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
     if (t->request.body_size != Request::kUnknownSize &&
         (t->response.bytes_sent > t->request.body_size ||
          (n == 0 && t->response.bytes_sent != t->request.body_size))) {
-      throw Error("the request body for " + without_query(t->request.url) + " had " +
+      throw Error("the request body for " + url_for_message(t->request.url) + " had " +
                   std::to_string(t->response.bytes_sent) + " bytes instead of " +
                   std::to_string(t->request.body_size));
     }
@@ -111,6 +109,19 @@ CURLcode on_ssl_context(CURL*, void* ssl_ctx, void* user) {
   return X509_STORE_load_file(store, ca_file->c_str()) == 1 ? CURLE_OK : CURLE_SSL_CACERT_BADFILE;
 }
 
+// Failures worth another try: the network or the server's process, not the request.
+bool is_transient(CURLcode rc) {
+  return rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_RECV_ERROR ||
+         rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE ||
+         rc == CURLE_COULDNT_RESOLVE_HOST;
+}
+
+NetworkError::Kind kind_of(CURLcode rc) {
+  if (rc == CURLE_PEER_FAILED_VERIFICATION)
+    return NetworkError::Kind::certificate_rejected;
+  return is_transient(rc) ? NetworkError::Kind::transient : NetworkError::Kind::permanent;
+}
+
 void check(CURLcode rc) {
   if (rc != CURLE_OK)
     throw Error(std::string("libcurl: ") + curl_easy_strerror(rc));
@@ -124,24 +135,6 @@ std::string header_value(const Headers& headers, std::string_view name) {
       return v;
   }
   return {};
-}
-
-std::string resolve_url(const std::string& base, const std::string& location) {
-  struct UrlDeleter {
-    void operator()(CURLU* u) const { curl_url_cleanup(u); }
-  };
-  std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
-  if (!url || curl_url_set(url.get(), CURLUPART_URL, base.c_str(), 0) != CURLUE_OK ||
-      curl_url_set(url.get(), CURLUPART_URL, location.c_str(), 0) != CURLUE_OK) {
-    throw Error("the registry sent an unusable location \"" + without_query(location) + "\"");
-  }
-  char* out = nullptr;
-  if (curl_url_get(url.get(), CURLUPART_URL, &out, 0) != CURLUE_OK) {
-    throw Error("the registry sent an unusable location \"" + without_query(location) + "\"");
-  }
-  std::string result(out);
-  curl_free(out);
-  return result;
 }
 
 std::size_t StringReader::read(std::span<std::byte> buf) {
@@ -193,13 +186,32 @@ void HttpClient::release(std::unique_ptr<Handle> handle) {
 
 Response HttpClient::send(const Request& request) {
   auto handle = acquire();
-  CURL* c = handle->curl;
+  Response response = perform(*handle, request);
+  if (request.follow_redirects) {
+    Request hop;
+    for (int redirects = 0; is_redirect(response.status); ++redirects) {
+      if (redirects == kMaxRedirects) {
+        std::string cause = "more than " + std::to_string(kMaxRedirects) + " redirects";
+        throw NetworkError(
+            request.method + " " + url_for_message(request.url) + " failed: " + cause,
+            NetworkError::Kind::permanent, cause);
+      }
+      hop = redirected(redirects == 0 ? request : hop, response, request.url);
+      curl_easy_reset(handle->curl);
+      response = perform(*handle, hop);
+    }
+  }
+  release(std::move(handle));
+  return response;
+}
+
+Response HttpClient::perform(Handle& handle, const Request& request) {
+  CURL* c = handle.curl;
   Response response;
   Transfer t{request, response, c, nullptr, nullptr};
 
   check(curl_easy_setopt(c, CURLOPT_URL, request.url.c_str()));
   check(curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https"));
-  check(curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"));
   check(curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L));
   check(curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L));
   check(curl_easy_setopt(c, CURLOPT_USERAGENT, options_.user_agent.c_str()));
@@ -220,9 +232,15 @@ Response HttpClient::send(const Request& request) {
   check(curl_easy_setopt(c, CURLOPT_HEADERDATA, &t));
   check(curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body));
   check(curl_easy_setopt(c, CURLOPT_WRITEDATA, &t));
-  if (request.follow_redirects) {
-    check(curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L));
-    check(curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L));
+  if (request.decode_content)
+    check(curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""));
+  // Chosen for this hop's own host only; redirects never carry them further (redirect.h).
+  if (!options_.netrc.empty() && header_value(request.headers, "Authorization").empty() &&
+      !url_has_credentials(request.url)) {
+    if (auto login = options_.netrc.lookup(url_host(request.url))) {
+      check(curl_easy_setopt(c, CURLOPT_USERNAME, login->login.c_str()));
+      check(curl_easy_setopt(c, CURLOPT_PASSWORD, login->password.c_str()));
+    }
   }
 
   if (request.method == "HEAD") {
@@ -266,14 +284,13 @@ Response HttpClient::send(const Request& request) {
     response.url = effective;
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
-  release(std::move(handle));
 
   if (t.error)
     std::rethrow_exception(t.error);
   if (rc != CURLE_OK) {
     std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
-    throw NetworkError(request.method + " " + without_query(request.url) + " failed: " + detail,
-                       rc == CURLE_PEER_FAILED_VERIFICATION);
+    throw NetworkError(request.method + " " + url_for_message(request.url) + " failed: " + detail,
+                       kind_of(rc), detail);
   }
   if (request.method == "HEAD")
     response.body.clear();

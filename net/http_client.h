@@ -1,10 +1,12 @@
 // A small HTTP/1.1 client over libcurl: streaming bodies both ways, connection reuse, TLS
 // verified by default.
 //
-// One HttpClient is shared by every thread of a push. It keeps a pool of curl handles, so
-// consecutive requests to the same host reuse kept-alive connections, and parallel requests
-// each get their own. Nothing here retries or authenticates: those are separate layers
-// (retry.h, registry_transport.h) stacked on top, as in go-containerregistry's transport.
+// One HttpClient serves a whole run: registry pushes and pulls, package indexes, every thread.
+// It keeps a pool of curl handles, so consecutive requests to the same host reuse kept-alive
+// connections, and parallel requests each get their own. Beyond one request it only follows
+// redirects (redirect.h) and sends netrc logins to their own hosts (netrc.h). Retries and
+// registry authentication are separate layers stacked on top (retrying_get.h,
+// registry_transport.h), as in go-containerregistry's transport.
 #pragma once
 
 #include <chrono>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "net/netrc.h"
 
 namespace stowage::net {
 
@@ -30,10 +33,6 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // The first value of header `name` (any case), or "".
 std::string header_value(const Headers& headers, std::string_view name);
-
-// Resolves a Location header value (absolute, or relative as some registries send it) against
-// the URL of the request that returned it. Throws Error when it cannot be parsed.
-std::string resolve_url(const std::string& base, const std::string& location);
 
 // A request body read once, front to back. read() fills up to buf.size() bytes and returns
 // how many; 0 means the end. It may throw; the exception ends the request and reaches the
@@ -69,8 +68,13 @@ struct Request {
   // Empty = the body is collected into Response::body. Non-2xx bodies are always collected
   // (they carry the registry's error) and never reach the sink. May throw.
   std::function<void(std::span<const std::byte>)> sink;
-  // Follow redirects (blob GETs are redirected to storage by many registries).
+  // Follow redirects (blob GETs are redirected to storage by many registries; index files to
+  // CDNs), at most kMaxRedirects, to http and https only; see redirect.h for what each hop
+  // keeps. Off: a redirect is returned like any other response.
   bool follow_redirects = false;
+  // Send "Accept-Encoding" with every encoding libcurl can decode, and hand decoded bytes to
+  // the caller. Off by default: a blob's bytes are checked against its digest as sent.
+  bool decode_content = false;
 };
 
 struct Response {
@@ -88,17 +92,28 @@ struct Response {
 // returns (manifests, configs, errors, tokens) are small, and stowage refuses to buffer more.
 inline constexpr std::size_t kMaxCollectedBody = 64 << 20;
 
-// The request could not complete: connection refused or reset, TLS failure, timeout, stall.
-// The message names the URL's host and the cause, never headers (they may carry credentials).
+// The request could not complete: connection refused or reset, TLS failure, timeout, stall,
+// a redirect that is not followed. The message names the URL (redacted, without its query)
+// and the cause, never headers (they may carry credentials).
 class NetworkError : public Error {
  public:
-  explicit NetworkError(std::string what, bool certificate_rejected = false)
-      : Error(std::move(what)), certificate_rejected_(certificate_rejected) {}
+  enum class Kind {
+    transient,             // may work when tried again: refused, reset, timed out, stalled
+    certificate_rejected,  // TLS is spoken but the certificate did not verify
+    permanent,             // trying again cannot help: bad URL, refused redirect, protocol
+  };
+  // `what` is the whole message; `cause` the failure alone ("Connection refused"), for callers
+  // that word their own message; empty = `what`.
+  explicit NetworkError(std::string what, Kind kind = Kind::transient, std::string cause = {})
+      : Error(what), kind_(kind), cause_(cause.empty() ? std::move(what) : std::move(cause)) {}
+  bool transient() const { return kind_ == Kind::transient; }
   // The server speaks TLS but its certificate did not verify (unknown CA, wrong name, expired).
-  bool certificate_rejected() const { return certificate_rejected_; }
+  bool certificate_rejected() const { return kind_ == Kind::certificate_rejected; }
+  const std::string& cause() const { return cause_; }
 
  private:
-  bool certificate_rejected_;
+  Kind kind_;
+  std::string cause_;
 };
 
 struct HttpOptions {
@@ -111,6 +126,10 @@ struct HttpOptions {
   // A transfer that moves no byte for this long is a stall and fails with NetworkError. Long
   // enough for a registry to verify a multi-GiB blob after its last byte arrived.
   std::chrono::milliseconds stall_timeout{std::chrono::seconds(120)};
+  // Logins sent (HTTP Basic) to the hosts they are written down for, on requests that carry
+  // neither an Authorization header nor credentials in their URL. Empty (the default) = none:
+  // registries have their own keychain; package indexes use Netrc::load(default_path()).
+  Netrc netrc;
 };
 
 class HttpClient {
@@ -121,15 +140,17 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // Performs one request. Returns any HTTP status (4xx/5xx are not exceptions here). Throws
-  // NetworkError when no complete response arrived, and rethrows whatever the request's body
-  // reader or sink threw. Safe to call from several threads at once.
+  // Performs one request (one per hop when following redirects). Returns any HTTP status
+  // (4xx/5xx are not exceptions here). Throws NetworkError when no complete response arrived,
+  // and rethrows whatever the request's body reader or sink threw. Safe to call from several
+  // threads at once.
   Response send(const Request& request);
 
   const HttpOptions& options() const { return options_; }
 
  private:
   struct Handle;
+  Response perform(Handle& handle, const Request& request);
   std::unique_ptr<Handle> acquire();
   void release(std::unique_ptr<Handle> handle);
 

@@ -1,8 +1,9 @@
-// When and how long to wait before trying a registry request again.
+// When and how long to wait before trying a request again: the registry transport and index
+// fetches (retrying_get.h) share these rules.
 //
-// Registries and the proxies in front of them fail transiently: 408, 429 (rate limits, often
-// with Retry-After), 500/502/503/504 during deploys, dropped connections. stowage retries those
-// with exponential backoff and full jitter (so parallel uploads do not retry in lockstep),
+// Registries, indexes and the proxies in front of them fail transiently: 408, 429 (rate limits,
+// often with Retry-After), 500/502/503/504 during deploys, dropped connections. stowage retries
+// those with exponential backoff and full jitter (so parallel uploads do not retry in lockstep),
 // honouring Retry-After when the server sends one.
 #pragma once
 

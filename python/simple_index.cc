@@ -7,6 +7,8 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "knowledge/python_packages.h"
+#include "net/url.h"
+#include "python/index_fetch.h"
 
 namespace stowage::python {
 namespace fs = std::filesystem;
@@ -171,7 +173,7 @@ std::vector<IndexFile> parse_simple_html(std::string_view html, const std::strin
   for_each_tag(html, "base", [&](std::string_view attrs) {
     auto a = attributes(attrs);
     if (auto it = a.find("href"); it != a.end())
-      base = resolve_url(page_url, it->second);
+      base = net::resolve_url(page_url, it->second);
   });
   for_each_tag(html, "a", [&](std::string_view attrs) {
     auto a = attributes(attrs);
@@ -180,7 +182,7 @@ std::vector<IndexFile> parse_simple_html(std::string_view html, const std::strin
       return;
     auto [link, sha] = split_fragment(href->second);
     IndexFile f;
-    f.url = resolve_url(base, link);
+    f.url = net::resolve_url(base, link);
     f.filename = filename_of(f.url);
     if (f.filename.empty())
       return;
@@ -188,7 +190,7 @@ std::vector<IndexFile> parse_simple_html(std::string_view html, const std::strin
     if (auto rp = a.find("data-requires-python"); rp != a.end())
       f.requires_python = rp->second;
     f.yanked = a.contains("data-yanked");
-    f.source = redact_url(page_url);
+    f.source = net::redact_url(page_url);
     files.push_back(std::move(f));
   });
   return files;
@@ -200,10 +202,10 @@ std::vector<IndexFile> parse_simple_json(std::string_view json, const std::strin
   try {
     doc = nlohmann::json::parse(json);
   } catch (const nlohmann::json::exception& e) {
-    throw Error("the index page " + redact_url(page_url) + " is not valid JSON: " + e.what());
+    throw Error("the index page " + net::redact_url(page_url) + " is not valid JSON: " + e.what());
   }
   if (!doc.contains("files") || !doc["files"].is_array()) {
-    throw Error("the index page " + redact_url(page_url) + " has no \"files\" list",
+    throw Error("the index page " + net::redact_url(page_url) + " has no \"files\" list",
                 "is this a PEP 691 simple index?");
   }
   // The page is untrusted: entries and fields of the wrong type are skipped, never thrown on.
@@ -220,7 +222,7 @@ std::vector<IndexFile> parse_simple_json(std::string_view json, const std::strin
     if (f.filename.empty() || url.empty())
       continue;
     auto [link, sha] = split_fragment(url);
-    f.url = resolve_url(page_url, link);
+    f.url = net::resolve_url(page_url, link);
     if (entry.contains("hashes") && entry["hashes"].is_object() &&
         entry["hashes"].contains("sha256") && entry["hashes"]["sha256"].is_string()) {
       f.sha256 = entry["hashes"]["sha256"].get<std::string>();
@@ -234,42 +236,44 @@ std::vector<IndexFile> parse_simple_json(std::string_view json, const std::strin
       const auto& y = entry["yanked"];
       f.yanked = y.is_string() || (y.is_boolean() && y.get<bool>());
     }
-    f.source = redact_url(page_url);
+    f.source = net::redact_url(page_url);
     files.push_back(std::move(f));
   }
   return files;
 }
 
-std::optional<std::vector<IndexFile>> list_project(HttpClient& http, const std::string& index_url,
+std::optional<std::vector<IndexFile>> list_project(net::HttpClient& http,
+                                                   const std::string& index_url,
                                                    const std::string& project) {
   std::string base = index_url;
   if (!base.ends_with('/'))
     base += '/';
   std::string url = base + knowledge::normalize_distribution_name(project) + "/";
-  auto response = http.get(
-      url,
-      {"Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
-       "text/html;q=0.01"});
+  auto response = fetch_page(
+      http, url,
+      {{"Accept",
+        "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
+        "text/html;q=0.01"}});
   if (response.status == 404 || response.status == 410)
     return std::nullopt;
   if (response.status != 200) {
-    throw Error("the index " + redact_url(index_url) + " answered HTTP " +
+    throw Error("the index " + net::redact_url(index_url) + " answered HTTP " +
                     std::to_string(response.status) + " for " + project,
                 response.status == 401 || response.status == 403
                     ? "the index wants credentials: put them in ~/.netrc (or $NETRC)"
                     : "check the index URL");
   }
-  if (response.content_type.starts_with("application/vnd.pypi.simple.v1+json")) {
+  if (response.header("Content-Type").starts_with("application/vnd.pypi.simple.v1+json")) {
     return parse_simple_json(response.body, response.url);
   }
   return parse_simple_html(response.body, response.url);
 }
 
-std::vector<IndexFile> list_find_links(HttpClient& http, const std::string& location) {
+std::vector<IndexFile> list_find_links(net::HttpClient& http, const std::string& location) {
   if (location.find("://") != std::string::npos) {
-    auto response = http.get(location);
+    auto response = fetch_page(http, location);
     if (response.status != 200) {
-      throw Error("find-links " + redact_url(location) + " answered HTTP " +
+      throw Error("find-links " + net::redact_url(location) + " answered HTTP " +
                   std::to_string(response.status));
     }
     return parse_simple_html(response.body, response.url);

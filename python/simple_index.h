@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "python/http.h"
+#include "net/http_client.h"
 
 namespace stowage::python {
 
@@ -25,7 +25,8 @@ struct IndexFile {
 // The files of `project` (any spelling; normalised per PEP 503) on the simple index at
 // `index_url`. Asks for PEP 691 JSON and accepts HTML. nullopt when the index answers 404
 // (it does not have the project). Throws Error for other failures, naming the redacted URL.
-std::optional<std::vector<IndexFile>> list_project(HttpClient& http, const std::string& index_url,
+std::optional<std::vector<IndexFile>> list_project(net::HttpClient& http,
+                                                   const std::string& index_url,
                                                    const std::string& project);
 
 // Parses a PEP 503 page; relative links are resolved against `page_url`.
@@ -35,6 +36,6 @@ std::vector<IndexFile> parse_simple_json(std::string_view json, const std::strin
 
 // The wheels of a find-links location: the files of a local directory, or the links on an
 // HTML page. Throws InputError for a directory that does not exist.
-std::vector<IndexFile> list_find_links(HttpClient& http, const std::string& location);
+std::vector<IndexFile> list_find_links(net::HttpClient& http, const std::string& location);
 
 }  // namespace stowage::python

@@ -9,6 +9,8 @@
 
 #include "core/file.h"
 #include "layers/digest.h"
+#include "net/url.h"
+#include "python/index_fetch.h"
 
 namespace stowage::python {
 namespace fs = std::filesystem;
@@ -88,10 +90,10 @@ WheelCache::WheelCache(fs::path dir) : dir_(std::move(dir)) {
   remove_stale_temporaries(dir_ / "files");
 }
 
-WheelCache::Fetched WheelCache::fetch(HttpClient& http, const IndexFile& file,
+WheelCache::Fetched WheelCache::fetch(net::HttpClient& http, const IndexFile& file,
                                       const std::vector<std::string>& accepted,
                                       const SourceLocation& lock_line) const {
-  std::string where = file.url.empty() ? file.path.string() : redact_url(file.url);
+  std::string where = file.url.empty() ? file.path.string() : net::redact_url(file.url);
   auto mismatch = [&](const std::string& actual, const std::string& how) {
     return Error("hash mismatch for " + file.filename + " (" + where + "): expected " +
                      expected_text(accepted) + ", " + how + " sha256:" + actual,
@@ -121,7 +123,7 @@ WheelCache::Fetched WheelCache::fetch(HttpClient& http, const IndexFile& file,
     temp.write(data);
   };
   if (!file.url.empty()) {
-    http.stream(file.url, sink, [&] {
+    download(http, file.url, sink, [&] {
       hash = layers::Sha256();
       temp.restart();
     });

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "python/http.h"
+#include "net/http_client.h"
 #include "python/simple_index.h"
 
 namespace stowage::python {
@@ -33,8 +33,8 @@ class WheelCache {
   // `accepted` are the lock's sha256 digests for the package; `lock_line` locates errors.
   // Throws Error naming the file, the expected and the actual digest when they differ
   // (also when the listing itself states a digest the lock does not accept).
-  Fetched fetch(HttpClient& http, const IndexFile& file, const std::vector<std::string>& accepted,
-                const SourceLocation& lock_line) const;
+  Fetched fetch(net::HttpClient& http, const IndexFile& file,
+                const std::vector<std::string>& accepted, const SourceLocation& lock_line) const;
 
   const std::filesystem::path& dir() const { return dir_; }
 

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "layers/media_type.h"
+#include "net/url.h"
 #include "registry/pull.h"
 #include "registry/transport/error.h"
 

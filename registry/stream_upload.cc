@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "net/url.h"
 #include "registry/transport/error.h"
 
 namespace stowage::registry {
@@ -104,9 +105,8 @@ void StreamingUpload::send() {
       Response r = t.send(std::move(patch), scopes, /*retry=*/false);
       if (r.status == 202) {
         ok = true;
-        location = r.header("Location").empty()
-                       ? r.url
-                       : net::resolve_url(r.url, r.header("Location"));
+        location =
+            r.header("Location").empty() ? r.url : net::resolve_url(r.url, r.header("Location"));
       }
     }
   } catch (const std::exception&) {

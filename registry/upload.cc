@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "net/url.h"
 #include "registry/transport/error.h"
 
 namespace stowage::registry {
@@ -13,9 +14,8 @@ using net::Response;
 // Counts bytes as they leave and reports progress.
 class CountingReader final : public net::ByteReader {
  public:
-  CountingReader(std::unique_ptr<net::ByteReader> inner, std::int64_t start,
-                 std::int64_t& sent, const layers::Descriptor& blob,
-                 const ProgressCallback& progress)
+  CountingReader(std::unique_ptr<net::ByteReader> inner, std::int64_t start, std::int64_t& sent,
+                 const layers::Descriptor& blob, const ProgressCallback& progress)
       : inner_(std::move(inner)), position_(start), sent_(sent), blob_(blob), progress_(progress) {}
 
   std::size_t read(std::span<std::byte> buf) override {
