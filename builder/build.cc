@@ -220,8 +220,8 @@ fs::path default_cache_dir() {
 PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
   PreparedBuild p;
   p.recipe = recipes::load_recipe(options.recipe);
-  // Hardening: a secret in `env` would be published in the image config (builder/secret_env.h).
-  for (const auto& warning : secret_env_warnings(p.recipe))
+  // Hardening: a secret in env, labels or serve.command would be published (builder/secret_env.h).
+  for (const auto& warning : recipe_secret_warnings(p.recipe))
     std::fprintf(stderr, "stowage: warning: %s\n", warning.c_str());
   // Refuse impossible combinations before any work; this also settles the default base.
   p.resolution = knowledge::KnowledgeBase::builtin().resolve(p.recipe);
@@ -239,7 +239,9 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
   plan_options.budget = p.recipe.layering.budget;
   plan_options.base_layers = static_cast<int>(p.base.layers.size());
   plan_options.forced_compression = options.compression;
-  auto content = collect_recipe_content(p.recipe);
+  auto content = collect_recipe_content(p.recipe, {options.output, options.manifests, cache.root});
+  for (const auto& warning : secret_file_warnings(p.recipe, content))
+    std::fprintf(stderr, "stowage: warning: %s\n", warning.c_str());
   // Python wheels from the lock (python/), installed into the cache.
   PythonContentOptions python;
   python.cache_dir = cache.root;
@@ -282,7 +284,9 @@ BuildResult build(const BuildOptions& options) {
       probe.node =
           kube::node_requirements(prepared.resolution.cuda, prepared.resolution.driver->minimum);
     }
-    kube::render_manifests(prepared.recipe, probe, options.manifests_format);
+    kube::check_ownership(options.manifests,
+                          kube::render_manifests(prepared.recipe, probe, options.manifests_format),
+                          options.force_manifests);
   }
   CacheLayout cache(cache_root(options));
   remove_stale_cache_temporaries(cache.root);
@@ -530,6 +534,7 @@ BuildResult build(const BuildOptions& options) {
       }
       request.format = options.manifests_format;
       request.dir = options.manifests;
+      request.force = options.force_manifests;
       for (const auto& f : write_deploy_manifests(prepared.recipe, prepared.resolution, request)) {
         result.manifest_files.push_back(f.name);
       }
