@@ -171,19 +171,19 @@ bool secret_file_name(std::string_view name) {
 
 std::vector<std::string> recipe_secret_warnings(const recipes::Recipe& recipe) {
   static constexpr std::string_view kPublished =
-      " are stored in the image config, readable by anyone who can pull the image: ";
+      " stored in the image config, readable by anyone who can pull the image: ";
   std::vector<std::string> out;
   for (const auto& [key, value] : recipe.env) {
     if (std::string why = secret_pair(key, value); !why.empty()) {
       out.push_back(location(recipe, "env." + key) + ": env." + key + " looks like a secret (" +
-                    why + "); env values" + std::string(kPublished) +
+                    why + "); env values are" + std::string(kPublished) +
                     "pass secrets at run time (a Kubernetes Secret) instead");
     }
   }
   for (const auto& [key, value] : recipe.labels) {
     if (std::string why = secret_pair(key, value); !why.empty()) {
       out.push_back(location(recipe, "labels." + key) + ": labels." + key +
-                    " looks like a secret (" + why + "); labels" + std::string(kPublished) +
+                    " looks like a secret (" + why + "); labels are" + std::string(kPublished) +
                     "remove it");
     }
   }
@@ -194,7 +194,7 @@ std::vector<std::string> recipe_secret_warnings(const recipes::Recipe& recipe) {
       continue;
     const std::string field = "serve.command[" + std::to_string(i) + "]";
     out.push_back(location(recipe, field) + ": " + field + " looks like a secret (" + why +
-                  "); the command" + std::string(kPublished) +
+                  "); the command is" + std::string(kPublished) +
                   "let the server read it from an environment variable or file set at run time");
   }
   return out;
