@@ -51,6 +51,7 @@ struct BuildOptions {
   // (empty = none), and in which format.
   std::filesystem::path manifests;
   kube::Format manifests_format = kube::Format::yaml;
+  bool force_manifests = false;  // overwrite files in `manifests` that stowage did not write
   // Called with one human-readable line per step (for --progress); may be empty.
   std::function<void(const std::string&)> progress;
 };

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <string_view>
 #include <tuple>
 
@@ -82,12 +84,37 @@ Error changed_while_building(const fs::path& host) {
 // that was listed, never through a path again, so a directory swapped for a symlink during
 // the walk is not followed out of the tree. The tar writer later checks that each file it
 // opens is the one walked (TarEntry::source_identity).
+
+using DirId = std::pair<dev_t, ino_t>;
+
+// The existing directories among `dirs`, by device and inode.
+std::set<DirId> dir_ids(const std::vector<fs::path>& dirs) {
+  std::set<DirId> ids;
+  for (const fs::path& dir : dirs) {
+    struct stat st {};
+    if (!dir.empty() && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      ids.emplace(st.st_dev, st.st_ino);
+  }
+  return ids;
+}
+
+// Whether `dir` holds a CACHEDIR.TAG, the mark pytest, mypy, ruff, cargo and others put on
+// their caches (its content must start with this signature).
+bool is_tagged_cache(const fs::path& dir) {
+  static constexpr std::string_view kSignature = "Signature: 8a477f597d28d172789f06886806bc55";
+  std::ifstream tag(dir / "CACHEDIR.TAG", std::ios::binary);
+  std::string head(kSignature.size(), '\0');
+  tag.read(head.data(), static_cast<std::streamsize>(head.size()));
+  return tag.gcount() == static_cast<std::streamsize>(head.size()) && head == kSignature;
+}
+
 struct Walk {
   const recipes::Recipe& recipe;
   const recipes::ContentEntry& entry;
   recipes::LayerClass layer_class;
   std::string origin;
   IgnoreRules ignore;
+  std::set<DirId> own_dirs;
   std::vector<ContentItem> items;
 
   [[noreturn]] void fail(const std::string& what, const std::string& hint) const {
@@ -164,6 +191,9 @@ struct Walk {
                           S_ISDIR(cst.st_mode);
       if (ignore.excluded(child_rel, child_is_dir))
         continue;
+      if (child_is_dir &&
+          (own_dirs.count({cst.st_dev, cst.st_ino}) != 0 || is_tagged_cache(host / child)))
+        continue;
       add(sub.get(), child.c_str(), host / child,
           image_path.empty() ? child : image_path + "/" + child, child_rel);
     }
@@ -184,8 +214,10 @@ std::string image_relative(std::string_view dst) {
 std::vector<ContentItem> collect_content(const recipes::Recipe& recipe,
                                          const recipes::ContentEntry& entry,
                                          recipes::LayerClass default_class,
-                                         const std::string& origin) {
-  Walk walk{recipe, entry, entry.class_override.value_or(default_class), origin, {}, {}};
+                                         const std::string& origin,
+                                         const std::vector<fs::path>& own_dirs) {
+  const recipes::LayerClass layer_class = entry.class_override.value_or(default_class);
+  Walk walk{recipe, entry, layer_class, origin, {}, dir_ids(own_dirs), {}};
   std::error_code ec;
   auto status = fs::symlink_status(entry.source, ec);
   if (ec || !fs::exists(status)) {
@@ -207,12 +239,14 @@ std::vector<ContentItem> collect_content(const recipes::Recipe& recipe,
   return std::move(walk.items);
 }
 
-std::vector<ContentItem> collect_recipe_content(const recipes::Recipe& recipe) {
+std::vector<ContentItem> collect_recipe_content(const recipes::Recipe& recipe,
+                                                const std::vector<fs::path>& own_dirs) {
   std::vector<ContentItem> all;
   auto take = [&](const std::vector<recipes::ContentEntry>& entries, recipes::LayerClass cls,
                   const std::string& field) {
     for (std::size_t i = 0; i < entries.size(); ++i) {
-      auto items = collect_content(recipe, entries[i], cls, field + "[" + std::to_string(i) + "]");
+      auto items =
+          collect_content(recipe, entries[i], cls, field + "[" + std::to_string(i) + "]", own_dirs);
       all.insert(all.end(), std::make_move_iterator(items.begin()),
                  std::make_move_iterator(items.end()));
     }

@@ -29,16 +29,21 @@ struct ContentItem {
 };
 
 // Walks one recipe entry: a file lands at `dst` (or at dst/name when dst ends in '/'), a
-// directory's tree lands under `dst`. Applies the .stowageignore found in a directory source.
+// directory's tree lands under `dst`. A directory source loses kDefaultExcludes
+// (builder/ignore_rules.h) and what its .stowageignore excludes, and, whatever their names,
+// the directories in `own_dirs` (stowage's output layout, manifests and cache, matched by
+// device and inode) and cache directories tagged with a CACHEDIR.TAG (bford.info/cachedir).
 // Symlinks are kept as links; devices, sockets and FIFOs are refused. Throws InputError with
 // the recipe location of the entry.
 std::vector<ContentItem> collect_content(const recipes::Recipe& recipe,
                                          const recipes::ContentEntry& entry,
                                          recipes::LayerClass default_class,
-                                         const std::string& origin);
+                                         const std::string& origin,
+                                         const std::vector<std::filesystem::path>& own_dirs = {});
 
-// All model and code content of a recipe. Two entries that put different content at the same
-// image path are refused.
-std::vector<ContentItem> collect_recipe_content(const recipes::Recipe& recipe);
+// All model and code content of a recipe, walked as collect_content() does. Two entries that
+// put different content at the same image path are refused.
+std::vector<ContentItem> collect_recipe_content(
+    const recipes::Recipe& recipe, const std::vector<std::filesystem::path>& own_dirs = {});
 
 }  // namespace stowage::builder

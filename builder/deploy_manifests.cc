@@ -25,7 +25,7 @@ std::vector<kube::ManifestFile> write_deploy_manifests(const recipes::Recipe& re
     inputs.node = kube::node_requirements(
         resolution.cuda, d.toolkit_minimum.empty() ? d.minimum : d.toolkit_minimum);
   }
-  return kube::generate_manifests(recipe, inputs, request.format, request.dir);
+  return kube::generate_manifests(recipe, inputs, request.format, request.dir, request.force);
 }
 
 }  // namespace stowage::builder

@@ -82,9 +82,10 @@ IgnoreRules::IgnoreRules(std::string_view text) {
 
 IgnoreRules IgnoreRules::load(const std::filesystem::path& dir) {
   auto file = dir / ".stowageignore";
-  if (!std::filesystem::is_regular_file(file))
-    return {};
-  return IgnoreRules(read_file(file));
+  std::string text(kDefaultExcludes);
+  if (std::filesystem::is_regular_file(file))
+    text += read_file(file);
+  return IgnoreRules(text);
 }
 
 bool IgnoreRules::excluded(std::string_view path, bool is_directory) const {

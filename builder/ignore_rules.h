@@ -8,6 +8,17 @@
 
 namespace stowage::builder {
 
+// What no image needs and what often holds secrets, excluded from every directory source as if
+// these lines opened its .stowageignore (so a `!` line there can take one back): version-control
+// metadata (.git/config holds the tokens CI checkouts embed), Python bytecode caches, and
+// stowage's default output directory.
+inline constexpr std::string_view kDefaultExcludes =
+    ".git\n"
+    ".hg/\n"
+    ".svn/\n"
+    "__pycache__/\n"
+    "stowage-out/\n";
+
 // The patterns of one .stowageignore file, matched against paths relative to the directory
 // that holds the file. Supported syntax is gitignore's: `#` comments, blank lines, `!` to
 // re-include, a trailing `/` for directories only, a leading or inner `/` to anchor at the
@@ -17,7 +28,7 @@ class IgnoreRules {
   IgnoreRules() = default;
   // Parses pattern text (never fails: like git, unmatched syntax simply matches nothing).
   explicit IgnoreRules(std::string_view text);
-  // Reads DIR/.stowageignore when present; no rules otherwise.
+  // kDefaultExcludes followed by DIR/.stowageignore when present.
   static IgnoreRules load(const std::filesystem::path& dir);
 
   // Whether `relative_path` ('/'-separated, relative to the rules' directory) is excluded.

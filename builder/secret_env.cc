@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/strings.h"
+#include "core/printable.h"
 
 namespace stowage::builder {
 namespace {
@@ -114,23 +115,108 @@ bool is_reference(std::string_view value) {
          });
 }
 
+// Why a `name`/`value` pair looks like a secret, or "".
+std::string secret_pair(std::string_view name, std::string_view value) {
+  std::string why = token_shape(value);
+  if (why.empty() && !is_reference(value))
+    why = secret_name(name);
+  return why;
+}
+
+std::string location(const recipes::Recipe& recipe, const std::string& path) {
+  SourceLocation at = recipe.where(path);
+  std::string where = at.file;
+  if (at.line > 0)
+    where += ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+  return where;
+}
+
+// Why an argument of serve.command (with the one before it, "" for the first) looks like a
+// secret, or "".
+std::string secret_argument(std::string_view previous, std::string_view arg) {
+  if (std::string why = token_shape(arg); !why.empty())
+    return why;
+  // Flags spell words with '-' where variable names use '_': --api-key is API_KEY.
+  auto flag_name = [](std::string_view flag) {
+    std::string name(flag);
+    std::replace(name.begin(), name.end(), '-', '_');
+    return name;
+  };
+  if (auto eq = arg.find('='); eq != std::string_view::npos && arg.starts_with('-'))
+    return secret_pair(flag_name(arg.substr(0, eq)), arg.substr(eq + 1));
+  if (previous.starts_with('-') && previous.find('=') == std::string_view::npos &&
+      !arg.starts_with('-'))
+    return secret_pair(flag_name(previous), arg);
+  return "";
+}
+
+bool secret_file_name(std::string_view name) {
+  static constexpr std::array<std::string_view, 6> kExact = {
+      ".env", ".netrc", ".git-credentials", "credentials.json", ".npmrc", ".pypirc"};
+  static constexpr std::array<std::string_view, 5> kPrefixes = {".env.", "id_rsa", "id_dsa",
+                                                                "id_ecdsa", "id_ed25519"};
+  return std::find(kExact.begin(), kExact.end(), name) != kExact.end() ||
+         std::any_of(kPrefixes.begin(), kPrefixes.end(),
+                     [&](std::string_view p) { return name.starts_with(p); }) ||
+         name.ends_with(".pem") || name.ends_with(".key");
+}
+
 }  // namespace
 
-std::vector<std::string> secret_env_warnings(const recipes::Recipe& recipe) {
+std::vector<std::string> recipe_secret_warnings(const recipes::Recipe& recipe) {
+  static constexpr std::string_view kPublished =
+      " stored in the image config, readable by anyone who can pull the image: ";
   std::vector<std::string> out;
   for (const auto& [key, value] : recipe.env) {
-    std::string why = token_shape(value);
-    if (why.empty() && !is_reference(value))
-      why = secret_name(key);
+    if (std::string why = secret_pair(key, value); !why.empty()) {
+      out.push_back(location(recipe, "env." + key) + ": env." + key + " looks like a secret (" +
+                    why + "); env values are" + std::string(kPublished) +
+                    "pass secrets at run time (a Kubernetes Secret) instead");
+    }
+  }
+  for (const auto& [key, value] : recipe.labels) {
+    if (std::string why = secret_pair(key, value); !why.empty()) {
+      out.push_back(location(recipe, "labels." + key) + ": labels." + key +
+                    " looks like a secret (" + why + "); labels are" + std::string(kPublished) +
+                    "remove it");
+    }
+  }
+  const std::vector<std::string>& command = recipe.serve.command;
+  for (std::size_t i = 0; i < command.size(); ++i) {
+    const std::string why = secret_argument(i == 0 ? "" : command[i - 1], command[i]);
     if (why.empty())
       continue;
-    SourceLocation at = recipe.where("env." + key);
-    std::string where = at.file;
-    if (at.line > 0)
-      where += ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
-    out.push_back(where + ": env." + key + " looks like a secret (" + why +
-                  "); env values are stored in the image config, readable by anyone who can "
-                  "pull the image: pass secrets at run time (a Kubernetes Secret) instead");
+    const std::string field = "serve.command[" + std::to_string(i) + "]";
+    out.push_back(location(recipe, field) + ": " + field + " looks like a secret (" + why +
+                  "); the command is" + std::string(kPublished) +
+                  "let the server read it from an environment variable or file set at run time");
+  }
+  return out;
+}
+
+std::vector<std::string> secret_file_warnings(const recipes::Recipe& recipe,
+                                              const std::vector<ContentItem>& content) {
+  std::vector<std::string> out;
+  std::size_t more = 0;
+  for (const ContentItem& item : content) {
+    if (item.entry.type != layers::TarEntry::Type::file)
+      continue;
+    const std::string_view path = item.entry.path;
+    const auto slash = path.rfind('/');
+    if (!secret_file_name(slash == std::string_view::npos ? path : path.substr(slash + 1)))
+      continue;
+    if (out.size() == kMaxSecretFileWarnings) {
+      ++more;
+      continue;
+    }
+    out.push_back(location(recipe, item.origin + ".src") + ": /" + printable(path) +
+                  " goes into the image, and files by that name commonly hold secrets; anyone "
+                  "who can pull the image can read it: exclude it in .stowageignore unless it "
+                  "is meant to be public");
+  }
+  if (more > 0) {
+    out.push_back("and " + std::to_string(more) +
+                  " more files whose names commonly hold secrets go into the image");
   }
   return out;
 }

@@ -85,7 +85,30 @@ GitDirs find_git_dirs(const fs::path& dir) {
   return {};
 }
 
+// "host/path" from what follows "://" with `userinfo_end` ('@' or npos) as the end of the
+// userinfo, without query and fragment.
+std::string host_and_path(std::string_view rest, std::size_t userinfo_end) {
+  if (userinfo_end != std::string_view::npos)
+    rest.remove_prefix(userinfo_end + 1);
+  return std::string(rest.substr(0, rest.find_first_of("?#")));
+}
+
 }  // namespace
+
+std::string public_url(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos)
+    return std::string(url);
+  const std::string_view rest = url.substr(scheme_end + 3);
+  // RFC 3986: the authority ends at the first '/', '?' or '#'; its userinfo at its last '@'.
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  const std::string strict = host_and_path(rest, authority.rfind('@'));
+  // A token with an unescaped '/', '?' or '#' ends the authority early; this reading does not.
+  const std::string greedy = host_and_path(rest, rest.rfind('@'));
+  if (strict != greedy || strict.empty() || strict.front() == '/' || strict.front() == ':')
+    return {};
+  return std::string(url.substr(0, scheme_end + 3)) + strict;
+}
 
 std::string git_revision(const fs::path& dir) {
   GitDirs dirs = find_git_dirs(dir);
@@ -117,17 +140,7 @@ std::string git_origin_url(const fs::path& dir) {
     auto eq = line.find('=');
     if (eq == std::string::npos || trim(line.substr(0, eq)) != "url")
       continue;
-    std::string url(trim(line.substr(eq + 1)));
-    // Drop userinfo: it may hold a token.
-    auto scheme = url.find("://");
-    if (scheme != std::string::npos) {
-      auto at = url.find('@', scheme + 3);
-      auto slash = url.find('/', scheme + 3);
-      if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
-        url.erase(scheme + 3, at + 1 - (scheme + 3));
-      }
-    }
-    return url;
+    return public_url(trim(line.substr(eq + 1)));
   }
   return {};
 }

@@ -6,6 +6,7 @@
 #include "builder/build.h"
 #include "cache/cache_dir.h"
 #include "cli/commands.h"
+#include "cli/flag_limits.h"
 #include "cli/registry_flags.h"
 #include "cli/report.h"
 #include "core/error.h"
@@ -25,6 +26,7 @@ struct BuildFlags {
   std::string push;
   std::string manifests;
   std::string format = "yaml";
+  bool force = false;
   std::int64_t chunk_size = 0;
   RegistryFlags registry;
 };
@@ -60,6 +62,9 @@ nlohmann::json result_json(const builder::BuildResult& r) {
 }
 
 void run_build(const BuildFlags& f, const GlobalFlags& g) {
+  check_layout_tag("--tag", f.tag);
+  check_threads(f.threads);
+  check_chunk_size(f.chunk_size);
   builder::BuildOptions options;
   options.recipe = f.recipe;
   // Pushing alone writes no layout, so a registry base's layers are never downloaded.
@@ -73,6 +78,7 @@ void run_build(const BuildFlags& f, const GlobalFlags& g) {
   if (!f.push.empty())
     options.manifests = f.manifests.empty() ? "stowage-out/k8s" : f.manifests;
   options.manifests_format = kube::parse_format(f.format);
+  options.force_manifests = f.force;
   options.registry = client_options(f.registry);
   options.push_options.chunk_size = f.chunk_size;
   options.push_options.progress = upload_progress_printer(g.progress);
@@ -129,17 +135,18 @@ void add_build_command(CLI::App& app, GlobalFlags& global) {
       ->check(CLI::IsMember({"auto", "zstd", "gzip", "none"}))
       ->capture_default_str();
   cmd->add_option("--platform", flags->platform, "Target platform")->capture_default_str();
-  cmd->add_option("--threads", flags->threads, "Worker threads (0: one per core)")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", flags->threads, "Worker threads (0: one per core; at most 256)");
   cmd->add_option("--push", flags->push, "Push the image to this reference (REPO[:TAG])");
   cmd->add_option("--manifests", flags->manifests,
                   "With --push: write Kubernetes manifests here (default: stowage-out/k8s)");
   cmd->add_option("--format", flags->format, "Manifest format: yaml or json")
       ->check(CLI::IsMember({"yaml", "json"}))
       ->capture_default_str();
+  cmd->add_flag("--force", flags->force,
+                "Overwrite files in the --manifests directory that stowage did not write");
   cmd->add_option("--chunk-size", flags->chunk_size,
-                  "Upload blobs in requests of at most this many bytes (0: one request)")
-      ->check(CLI::NonNegativeNumber);
+                  "Upload blobs in requests of at most this many bytes (0: one request; "
+                  "else at least 1 MiB)");
   add_registry_flags(cmd, flags->registry);
   cmd->add_flag("--json", global.json, "Print the result as JSON");
   cmd->add_flag("--progress", global.progress, "Print progress to stderr even when not a TTY");

@@ -7,6 +7,7 @@
 #include "cli/layout_argument.h"
 #include "cli/registry_flags.h"
 #include "cli/report.h"
+#include "core/printable.h"
 #include "layers/media_type.h"
 #include "layers/oci_layout.h"
 #include "registry/pull.h"
@@ -69,35 +70,39 @@ void run_inspect(const InspectFlags& f, const GlobalFlags& g) {
                         {"mediaType", image.manifest.media_type},
                         {"manifest", nlohmann::json::parse(image.raw_manifest)},
                         {"config", nlohmann::json::parse(image.raw_config)}};
+    // JSON escapes control characters itself.
     fmt::print("{}\n", j.dump(2));
     return;
   }
+  // Everything below comes from the image, which its publisher wrote: printed as printable().
   const auto& c = config.config;
   auto join = [](const std::vector<std::string>& v) {
     std::string s;
     for (const auto& x : v)
       s += (s.empty() ? "" : " ") + x;
-    return s;
+    return printable(s);
   };
-  fmt::print("image:       {}\n", image.name);
+  fmt::print("image:       {}\n", printable(image.name));
   fmt::print("digest:      {}\n", image.manifest.digest.str());
-  fmt::print("platform:    {}\n", config.platform.str());
+  fmt::print("platform:    {}\n", printable(config.platform.str()));
   if (!config.created.empty())
-    fmt::print("created:     {}\n", config.created);
+    fmt::print("created:     {}\n", printable(config.created));
   if (!c.entrypoint.empty())
     fmt::print("entrypoint:  {}\n", join(c.entrypoint));
   if (!c.cmd.empty())
     fmt::print("cmd:         {}\n", join(c.cmd));
   if (!c.user.empty())
-    fmt::print("user:        {}\n", c.user);
+    fmt::print("user:        {}\n", printable(c.user));
   if (!c.working_dir.empty())
-    fmt::print("workdir:     {}\n", c.working_dir);
+    fmt::print("workdir:     {}\n", printable(c.working_dir));
   for (const auto& e : c.env)
-    fmt::print("env:         {}\n", e);
+    fmt::print("env:         {}\n", printable(e));
   for (const auto& p : c.exposed_ports)
-    fmt::print("port:        {}\n", p);
+    fmt::print("port:        {}\n", printable(p));
+  for (const auto& [k, v] : c.labels)
+    fmt::print("label:       {}={}\n", printable(k), printable(v));
   for (const auto& [k, v] : manifest.annotations)
-    fmt::print("annotation:  {}={}\n", k, v);
+    fmt::print("annotation:  {}={}\n", printable(k), printable(v));
   std::int64_t total = 0;
   fmt::print("\n{:>3}  {:>10}  {:<6}  {:<19}  {}\n", "#", "SIZE", "COMPR", "DIGEST", "CREATED BY");
   // History entries with empty_layer do not correspond to a layer.
@@ -113,7 +118,7 @@ void run_inspect(const InspectFlags& f, const GlobalFlags& g) {
                               : l.media_type.ends_with("gzip") ? "gzip"
                                                                : "none";
     fmt::print("{:>3}  {:>10}  {:<6}  {:<19}  {}\n", i + 1, human_bytes(l.size), compression,
-               l.digest.str().substr(0, 19), i < created_by.size() ? created_by[i] : "");
+               l.digest.str().substr(0, 19), i < created_by.size() ? printable(created_by[i]) : "");
   }
   fmt::print("\n{} layers, {}\n", manifest.layers.size(), human_bytes(total));
 }

@@ -1,11 +1,16 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/printable.h"
+
+namespace {
+// Long enough for any message stowage writes; a registry's novel is cut.
+constexpr std::size_t kErrorMax = 4096;
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"stowage: daemonless container images for ML model serving"};
@@ -27,13 +32,11 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   } catch (const stowage::Error& e) {
-    std::cerr << "stowage: error: " << e.what() << '\n';
+    // Messages can quote a registry, an image or a file name: one printable line each.
+    std::cerr << "stowage: error: " << stowage::printable(e.what(), kErrorMax) << '\n';
     return e.exit_code();
-  } catch (const std::filesystem::filesystem_error& e) {
-    std::cerr << "stowage: error: " << e.what() << '\n';
-    return 1;
   } catch (const std::exception& e) {
-    std::cerr << "stowage: error: " << e.what() << '\n';
+    std::cerr << "stowage: error: " << stowage::printable(e.what(), kErrorMax) << '\n';
     return 1;
   }
   return 0;

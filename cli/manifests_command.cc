@@ -15,6 +15,7 @@ struct ManifestsFlags {
   std::string image;
   std::string out = "stowage-out/k8s";
   std::string format = "yaml";
+  bool force = false;
 };
 
 void run_manifests(const ManifestsFlags& f) {
@@ -24,6 +25,7 @@ void run_manifests(const ManifestsFlags& f) {
   request.image = f.image;
   request.format = kube::parse_format(f.format);
   request.dir = f.out;
+  request.force = f.force;
   auto files = builder::write_deploy_manifests(recipe, resolution, request);
   for (const auto& file : files)
     fmt::print("{}\n", (request.dir / file.name).string());
@@ -42,6 +44,8 @@ void add_manifests_command(CLI::App& app) {
   cmd->add_option("--format", flags->format, "yaml or json")
       ->check(CLI::IsMember({"yaml", "json"}))
       ->capture_default_str();
+  cmd->add_flag("--force", flags->force,
+                "Overwrite files in the output directory that stowage did not write");
   cmd->callback([flags] { run_manifests(*flags); });
 }
 

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/flag_limits.h"
 #include "cli/layout_argument.h"
 #include "cli/registry_flags.h"
 #include "cli/report.h"
@@ -21,6 +22,7 @@ struct PushFlags {
 };
 
 void run_push(const PushFlags& f, const GlobalFlags& g) {
+  check_chunk_size(f.chunk_size);
   auto layout = parse_layout_argument(f.layout);
   if (layout.tag.empty())
     layout.tag = f.tag;
@@ -49,8 +51,8 @@ void add_push_command(CLI::App& app, GlobalFlags& global) {
                   "Ref name of the image in the layout (default: its only "
                   "image)");
   cmd->add_option("--chunk-size", flags->chunk_size,
-                  "Upload blobs in requests of at most this many bytes (0: one request)")
-      ->check(CLI::NonNegativeNumber);
+                  "Upload blobs in requests of at most this many bytes (0: one request; "
+                  "else at least 1 MiB)");
   add_registry_flags(cmd, flags->registry);
   cmd->add_flag("--json", global.json, "Print the push report as JSON");
   cmd->add_flag("--progress", global.progress, "Print progress to stderr even when not a TTY");

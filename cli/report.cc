@@ -9,6 +9,8 @@
 #include <map>
 #include <mutex>
 
+#include "core/printable.h"
+
 namespace stowage::cli {
 
 std::string human_bytes(std::int64_t bytes) {
@@ -27,7 +29,7 @@ std::string human_bytes(std::int64_t bytes) {
 std::function<void(const std::string&)> progress_printer(bool forced) {
   if (!forced && isatty(STDERR_FILENO) == 0)
     return {};
-  return [](const std::string& line) { fmt::print(stderr, "stowage: {}\n", line); };
+  return [](const std::string& line) { fmt::print(stderr, "stowage: {}\n", printable(line)); };
 }
 
 registry::ProgressCallback upload_progress_printer(bool forced) {

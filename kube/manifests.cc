@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <fstream>
 #include <list>
+#include <optional>
+#include <set>
 #include <string_view>
 
 #include "core/error.h"
@@ -25,7 +28,36 @@ constexpr std::array<std::string_view, 7> kObjectStems = {
 std::string serialise(const json& body, Format format) {
   if (format == Format::json)
     return body.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
-  return to_yaml(body);
+  return std::string(kGeneratedHeader) + to_yaml(body);
+}
+
+// The names dir/.stowage-manifests lists; nullopt when it is absent or not stowage's (a file
+// by that name that is not a JSON array of strings was not written by stowage).
+std::optional<std::set<std::string>> listed_files(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir / kOwnershipList, ec))
+    return std::set<std::string>{};
+  const json list = json::parse(read_file(dir / kOwnershipList), nullptr, false);
+  if (!list.is_array())
+    return std::nullopt;
+  std::set<std::string> names;
+  for (const json& name : list) {
+    if (!name.is_string())
+      return std::nullopt;
+    names.insert(name.get<std::string>());
+  }
+  return names;
+}
+
+bool starts_with_header(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string head(kGeneratedHeader.size(), '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  return in.gcount() == static_cast<std::streamsize>(head.size()) && head == kGeneratedHeader;
+}
+
+std::string list_content(const std::set<std::string>& names) {
+  return json(names).dump() + "\n";
 }
 
 std::string extension(Format format) {
@@ -100,12 +132,46 @@ std::vector<ManifestFile> render_manifests(const recipes::Recipe& recipe,
     std::string all;
     for (const KubeObject& o : objects)
       all += "---\n" + to_yaml(o.body);
-    files.push_back({"all.yaml", all});
+    files.push_back({"all.yaml", std::string(kGeneratedHeader) + all});
   }
   return files;
 }
 
-void write_manifests(const std::filesystem::path& dir, const std::vector<ManifestFile>& files) {
+std::vector<std::string> foreign_files(const std::filesystem::path& dir,
+                                       const std::vector<ManifestFile>& files) {
+  const std::optional<std::set<std::string>> listed = listed_files(dir);
+  std::vector<std::string> foreign;
+  if (!listed)
+    foreign.emplace_back(kOwnershipList);
+  for (const ManifestFile& f : files) {
+    std::error_code ec;
+    if (!std::filesystem::exists(dir / f.name, ec))
+      continue;
+    if ((!listed || listed->count(f.name) == 0) && !starts_with_header(dir / f.name))
+      foreign.push_back(f.name);
+  }
+  return foreign;
+}
+
+void check_ownership(const std::filesystem::path& dir, const std::vector<ManifestFile>& files,
+                     bool force) {
+  if (force)
+    return;
+  const std::vector<std::string> foreign = foreign_files(dir, files);
+  if (foreign.empty())
+    return;
+  std::string names;
+  for (const std::string& name : foreign)
+    names += (names.empty() ? "" : ", ") + (dir / name).string();
+  throw InputError("not overwriting " + names + ": stowage did not write " +
+                       (foreign.size() == 1 ? "it" : "them"),
+                   "move " + std::string(foreign.size() == 1 ? "it" : "them") +
+                       " away, choose another output directory, or pass --force to overwrite");
+}
+
+void write_manifests(const std::filesystem::path& dir, const std::vector<ManifestFile>& files,
+                     bool force) {
+  check_ownership(dir, files, force);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec)
@@ -115,10 +181,21 @@ void write_manifests(const std::filesystem::path& dir, const std::vector<Manifes
   // tests/hardening/kill_test.cc). Only stowage's own file names are looked at.
   for (const ManifestFile& f : files)
     remove_stale_temporaries(dir, f.name + ".");
+  remove_stale_temporaries(dir, std::string(kOwnershipList) + ".");
+
+  // The list names the new files before any of them appears, so a run killed between renames
+  // leaves no file of stowage's unlisted; after the renames it is trimmed to this set.
+  const std::set<std::string> previous = listed_files(dir).value_or(std::set<std::string>{});
+  std::set<std::string> current;
+  for (const ManifestFile& f : files)
+    current.insert(f.name);
+  std::set<std::string> during = previous;
+  during.insert(current.begin(), current.end());
 
   // Write and sync everything under temporary names first; a failure here destroys the
   // AtomicFiles, which removes their temporary files, so nothing new is left behind.
   std::list<AtomicFile> pending;
+  pending.emplace_back(dir / kOwnershipList).write(list_content(during));
   for (const ManifestFile& f : files) {
     pending.emplace_back(dir / f.name).write(std::string_view(f.content));
   }
@@ -128,22 +205,23 @@ void write_manifests(const std::filesystem::path& dir, const std::vector<Manifes
   for (std::string_view stem : kObjectStems) {
     for (std::string_view ext : {".yaml", ".json"}) {
       const std::string name = std::string(stem) + std::string(ext);
-      const bool current = std::any_of(files.begin(), files.end(),
-                                       [&](const ManifestFile& f) { return f.name == name; });
-      if (current)
+      const std::filesystem::path path = dir / name;
+      const bool ours = previous.count(name) != 0 || starts_with_header(path);
+      if (current.count(name) != 0 || !ours)
         continue;
-      std::filesystem::remove(dir / name, ec);
+      std::filesystem::remove(path, ec);
       if (ec)
-        throw Error("cannot remove stale " + (dir / name).string() + ": " + ec.message());
+        throw Error("cannot remove stale " + path.string() + ": " + ec.message());
     }
   }
+  write_file_atomically(dir / kOwnershipList, list_content(current));
 }
 
 std::vector<ManifestFile> generate_manifests(const recipes::Recipe& recipe,
                                              const ManifestInputs& inputs, Format format,
-                                             const std::filesystem::path& dir) {
+                                             const std::filesystem::path& dir, bool force) {
   std::vector<ManifestFile> files = render_manifests(recipe, inputs, format);
-  write_manifests(dir, files);
+  write_manifests(dir, files, force);
   return files;
 }
 

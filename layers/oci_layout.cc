@@ -162,9 +162,35 @@ Descriptor OciLayout::find(const std::string& tag) const {
       "use one of the tags present");
 }
 
+bool valid_ref_name(std::string_view name) {
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  // After a separator (or at the start of a component) an alphanumeric must follow.
+  bool need_alnum = true;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (alnum(c)) {
+      need_alnum = false;
+    } else if (need_alnum) {
+      return false;
+    } else if (c == '-' && i + 1 < name.size() && name[i + 1] == '-') {
+      ++i;
+      need_alnum = true;
+    } else if (c == '/' || c == '-' || c == '.' || c == '_' || c == ':' || c == '@' || c == '+') {
+      need_alnum = true;
+    } else {
+      return false;
+    }
+  }
+  return !need_alnum;
+}
+
 void OciLayout::tag(const Descriptor& manifest, const std::string& tag) const {
-  if (tag.empty())
-    throw InputError("an image in an OCI layout needs a non-empty tag");
+  if (!valid_ref_name(tag)) {
+    throw InputError("\"" + tag + "\" is not a valid name for an image in an OCI layout",
+                     "use letters and digits separated by one of - . _ : @ + / (e.g. v1.2)");
+  }
   LayoutLock lock(dir_);
   Index idx = index();
   std::erase_if(idx.manifests, [&](const Descriptor& d) { return ref_name(d) == tag; });

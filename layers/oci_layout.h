@@ -21,6 +21,12 @@ inline constexpr std::string_view kRefNameAnnotation = "org.opencontainers.image
 // anything bigger is an attack on memory and time, not an image.
 inline constexpr std::size_t kMaxDocumentSize = 4 << 20;
 
+// Whether `name` is a valid org.opencontainers.image.ref.name (image-spec annotations.md):
+//   ref ::= component ("/" component)*   component ::= alphanum (separator alphanum)*
+//   alphanum ::= [A-Za-z0-9]+            separator ::= [-._:@+] | "--"
+// So no spaces, no control characters, no leading '.', and no ".." or empty path components.
+bool valid_ref_name(std::string_view name);
+
 class OciLayout {
  public:
   // Opens an existing layout; throws InputError if DIR is not one (missing oci-layout,
@@ -43,7 +49,8 @@ class OciLayout {
   // Throws InputError naming the tags present when it is not found or ambiguous.
   Descriptor find(const std::string& tag) const;
   // Records `manifest` under `tag`, replacing any entry with that tag. index.json is
-  // rewritten atomically, so readers see either the old or the new index.
+  // rewritten atomically, so readers see either the old or the new index. Throws InputError
+  // when `tag` is not a valid_ref_name().
   void tag(const Descriptor& manifest, const std::string& tag) const;
 
  private:

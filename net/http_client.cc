@@ -17,8 +17,6 @@
 namespace stowage::net {
 namespace {
 
-}
-
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] {

@@ -20,7 +20,11 @@ void warn(const std::string& warning) {
 // The recipe's model, code and Python content, with the entrypoint checked against it.
 std::vector<ContentItem> collect_content(const BuildOptions& options, const PreparedBuild& p,
                                          const steps::Cache& cache) {
-  auto content = collect_recipe_content(p.recipe);
+  // The build's own outputs and cache never go into the image, even inside a source tree.
+  auto content = collect_recipe_content(
+      p.recipe, {options.output, options.manifests, cache.dir.root()});
+  for (const auto& warning : secret_file_warnings(p.recipe, content))
+    warn(warning);
   PythonContentOptions python;
   python.wheel_downloads = cache.dir.wheel_downloads();
   python.verified_wheels = cache.dir.verified_wheels();
@@ -44,8 +48,8 @@ std::vector<ContentItem> collect_content(const BuildOptions& options, const Prep
 PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
   PreparedBuild p;
   p.recipe = recipes::load_recipe(options.recipe);
-  // Hardening: a secret in `env` would be published in the image config (builder/secret_env.h).
-  for (const auto& warning : secret_env_warnings(p.recipe))
+  // A secret in env, labels or serve.command would be published (builder/secret_env.h).
+  for (const auto& warning : recipe_secret_warnings(p.recipe))
     warn(warning);
   // Refuse impossible combinations before any work; this also settles the default base.
   p.resolution = knowledge::KnowledgeBase::builtin().resolve(p.recipe);

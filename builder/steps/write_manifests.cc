@@ -15,7 +15,9 @@ void check_manifest_settings(const BuildOptions& options, const PreparedBuild& p
     probe.node =
         kube::node_requirements(prepared.resolution.cuda, prepared.resolution.driver->minimum);
   }
-  kube::render_manifests(prepared.recipe, probe, options.manifests_format);
+  kube::check_ownership(options.manifests,
+                        kube::render_manifests(prepared.recipe, probe, options.manifests_format),
+                        options.force_manifests);
 }
 
 void write_manifests(const BuildContext& context, const PreparedBuild& prepared,
@@ -31,6 +33,7 @@ void write_manifests(const BuildContext& context, const PreparedBuild& prepared,
   }
   request.format = context.options.manifests_format;
   request.dir = context.options.manifests;
+  request.force = context.options.force_manifests;
   for (const auto& f : write_deploy_manifests(prepared.recipe, prepared.resolution, request))
     result.manifest_files.push_back(f.name);
 }

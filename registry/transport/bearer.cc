@@ -15,6 +15,8 @@ using nlohmann::json;
 
 // The token lifetime when the service does not say: 60 s, the distribution spec's default.
 constexpr std::chrono::seconds kDefaultLifetime{60};
+// No registry issues tokens for longer (Docker Hub: 5 min, ECR: 12 h); renewing daily is free.
+constexpr std::chrono::seconds kMaxLifetime{24 * 60 * 60};
 
 std::string escape(const std::string& s) {
   char* e = curl_easy_escape(nullptr, s.data(), static_cast<int>(s.size()));
@@ -26,6 +28,15 @@ std::string escape(const std::string& s) {
 }
 
 }  // namespace
+
+std::chrono::seconds token_lifetime(std::optional<double> expires_in) {
+  // `!(x > 0)` also catches NaN, which JSON cannot carry but a caller might.
+  if (!expires_in || !(*expires_in > 0))
+    return kDefaultLifetime;
+  if (*expires_in >= static_cast<double>(kMaxLifetime.count()))
+    return kMaxLifetime;
+  return std::chrono::seconds(*expires_in < 1 ? 1 : static_cast<std::int64_t>(*expires_in));
+}
 
 std::string basic_authorization(const Credentials& credentials) {
   return "Basic " + base64_encode(credentials.username + ":" + credentials.password);
@@ -105,11 +116,10 @@ BearerToken fetch_token(net::HttpClient& http, const Challenge& challenge,
     throw Error("the token service of " + registry + " answered without a token",
                 "expected a JSON object with \"token\" or \"access_token\"");
   }
-  auto lifetime = kDefaultLifetime;
-  if (auto it = j.find("expires_in"); it != j.end() && it->is_number() && it->get<double>() > 0) {
-    lifetime = std::chrono::seconds(static_cast<long>(it->get<double>()));
-  }
-  return {token, std::chrono::steady_clock::now() + lifetime};
+  std::optional<double> expires_in;
+  if (auto it = j.find("expires_in"); it != j.end() && it->is_number())
+    expires_in = it->get<double>();
+  return {token, std::chrono::steady_clock::now() + token_lifetime(expires_in)};
 }
 
 }  // namespace stowage::registry::transport

@@ -28,6 +28,12 @@ BearerToken fetch_token(net::HttpClient& http, const Challenge& challenge,
                         const std::vector<std::string>& scopes,
                         const std::optional<Credentials>& credentials, const std::string& registry);
 
+// How long to use a token whose answer said "expires_in": `expires_in` (seconds) clamped to
+// [1 s, 24 h], or the spec's 60 s when it is absent or not a positive number. The value comes
+// from the network: converting 1e300 unclamped would be undefined behaviour, and a lifetime of
+// years would keep a revoked token in use for as long as stowage runs.
+std::chrono::seconds token_lifetime(std::optional<double> expires_in);
+
 // "Basic base64(user:password)".
 std::string basic_authorization(const Credentials& credentials);
 

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/printable.h"
+
 namespace stowage::registry::transport {
 
 Error registry_error(const net::Response& response, const std::string& what) {
@@ -11,8 +13,14 @@ Error registry_error(const net::Response& response, const std::string& what) {
     for (const auto& e : j["errors"]) {
       if (!e.is_object())
         continue;
-      std::string code = e.value("code", "");
-      std::string message = e.value("message", "");
+      // The registry's words reach terminals and CI logs: made printable, and short. A field
+      // of another type is ignored (value() would throw a bare json type_error).
+      auto text = [&](const char* key) {
+        auto it = e.find(key);
+        return it != e.end() && it->is_string() ? it->get<std::string>() : std::string();
+      };
+      std::string code = printable(text("code"), 64);
+      std::string message = printable(text("message"), 300);
       if (!detail.empty())
         detail += "; ";
       detail += code;
@@ -22,7 +30,7 @@ Error registry_error(const net::Response& response, const std::string& what) {
   }
   std::string reason = what + " failed: HTTP " + std::to_string(response.status);
   if (!detail.empty())
-    reason += " (" + detail + ")";
+    reason += " (" + printable(detail, 600) + ")";
   std::string hint;
   switch (response.status) {
     case 401:

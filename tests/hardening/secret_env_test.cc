@@ -6,14 +6,14 @@
 
 #include "recipes/recipe.h"
 
-using stowage::builder::secret_env_warnings;
+using stowage::builder::recipe_secret_warnings;
 
 namespace {
 
 std::vector<std::string> warnings_for(const std::string& env_yaml) {
   auto recipe = stowage::recipes::parse_recipe("name: demo\nbase: scratch\nenv:\n" + env_yaml,
                                                "/nonexistent/stowage.yaml");
-  return secret_env_warnings(recipe);
+  return recipe_secret_warnings(recipe);
 }
 
 }  // namespace

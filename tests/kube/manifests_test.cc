@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/error.h"
 #include "core/file.h"
 #include "kube/sizing.h"
 #include "tests/kube/fixtures.h"
@@ -25,18 +26,21 @@ using stowage::testing::TempDir;
 
 namespace {
 
+// The manifests in `dir`, without stowage's list of them (.stowage-manifests).
 std::vector<fs::path> files_in(const fs::path& dir) {
   std::vector<fs::path> out;
-  for (const auto& e : fs::directory_iterator(dir))
-    out.push_back(e.path());
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().filename().string() != kOwnershipList)
+      out.push_back(e.path());
+  }
   std::sort(out.begin(), out.end());
   return out;
 }
 
 std::set<std::string> names_in(const fs::path& dir) {
   std::set<std::string> out;
-  for (const auto& e : fs::directory_iterator(dir))
-    out.insert(e.path().filename().string());
+  for (const auto& e : files_in(dir))
+    out.insert(e.filename().string());
   return out;
 }
 
@@ -469,4 +473,70 @@ TEST_CASE("a write that fails part-way leaves the previous manifests as they wer
   for (const auto& f : files_in(tmp / "k8s"))
     after[f.filename().string()] = stowage::read_file(f);
   CHECK(after == before);
+}
+
+TEST_CASE("files stowage did not write are never overwritten without --force") {
+  for (Format format : {Format::yaml, Format::json}) {
+    const std::string ext = format == Format::yaml ? ".yaml" : ".json";
+    INFO(ext);
+    TempDir tmp;
+    const fs::path dir = tmp / "k8s";
+    stowage::testing::write_text(dir / ("deployment" + ext), "hand-written\n");
+    try {
+      generate_manifests(cpu_recipe(), cpu_inputs(), format, dir);
+      FAIL("a hand-written deployment was overwritten");
+    } catch (const stowage::InputError& e) {
+      CHECK_THAT(e.what(), Catch::Contains((dir / ("deployment" + ext)).string()) &&
+                               Catch::Contains("--force"));
+    }
+    // Checked before anything was written: the directory holds only the user's file.
+    CHECK(names_in(dir) == std::set<std::string>{"deployment" + ext});
+    CHECK_FALSE(fs::exists(dir / kOwnershipList));
+    CHECK(stowage::read_file(dir / ("deployment" + ext)) == "hand-written\n");
+
+    generate_manifests(cpu_recipe(), cpu_inputs(), format, dir, /*force=*/true);
+    CHECK(stowage::read_file(dir / ("deployment" + ext)) != "hand-written\n");
+    // From now on the files are stowage's: a second run replaces them without --force.
+    generate_manifests(gpu_recipe(), gpu_inputs(), format, dir);
+    CHECK(names_in(dir).count("horizontalpodautoscaler" + ext) == 1);
+  }
+}
+
+TEST_CASE("stowage's files are known by their list, and YAML ones by their first line") {
+  TempDir tmp;
+  const fs::path dir = tmp / "k8s";
+  const auto files = generate_manifests(gpu_recipe(), gpu_inputs(), Format::json, dir);
+  std::set<std::string> expected;
+  for (const auto& f : files)
+    expected.insert(f.name);
+  const json list = json::parse(stowage::read_file(dir / kOwnershipList));
+  CHECK(list.get<std::set<std::string>>() == expected);
+
+  // JSON files carry no mark of their own: without the list they are not known as stowage's.
+  fs::remove(dir / kOwnershipList);
+  auto r = gpu_recipe();
+  r.deploy.autoscale.reset();
+  r.deploy.replicas = 1;
+  CHECK_THROWS_AS(generate_manifests(r, gpu_inputs(), Format::json, dir), stowage::InputError);
+  stowage::testing::write_text(dir / kOwnershipList, "[\"deployment.json\"]\n");
+  CHECK_THROWS_WITH(generate_manifests(r, gpu_inputs(), Format::json, dir),
+                    Catch::Contains("service.json") && !Catch::Contains("deployment.json"));
+  // A user's file in place of one no longer generated is neither replaced nor removed.
+  stowage::testing::write_text(dir / "horizontalpodautoscaler.json", "{}\n");
+  generate_manifests(r, gpu_inputs(), Format::json, dir, /*force=*/true);
+  CHECK(stowage::read_file(dir / "horizontalpodautoscaler.json") == "{}\n");
+
+  TempDir yaml;
+  generate_manifests(cpu_recipe(), cpu_inputs(), Format::yaml, yaml / "k8s");
+  for (const auto& f : files_in(yaml / "k8s")) {
+    INFO(f);
+    CHECK_THAT(stowage::read_file(f), Catch::StartsWith(std::string(kGeneratedHeader)));
+  }
+  // Without the list (not copied along, say), the header alone marks a YAML file as stowage's.
+  fs::remove(yaml / "k8s" / kOwnershipList);
+  CHECK_NOTHROW(generate_manifests(cpu_recipe(), cpu_inputs(), Format::yaml, yaml / "k8s"));
+  // A file by the list's name that stowage did not write is not taken over either.
+  stowage::testing::write_text(yaml / "k8s" / kOwnershipList, "my notes\n");
+  CHECK_THROWS_WITH(generate_manifests(cpu_recipe(), cpu_inputs(), Format::yaml, yaml / "k8s"),
+                    Catch::Contains(std::string(kOwnershipList)));
 }

@@ -1,0 +1,22 @@
+// Text from outside stowage (registry answers, image configs, file names) made safe to print
+// on one line of a terminal or a CI log.
+//
+// Raw, such text could carry ESC sequences that recolour, move the cursor or rewrite what was
+// printed, or a newline followed by a line a CI runner obeys (GitHub Actions' "::add-mask::",
+// "::set-output"). printable() keeps ordinary text, UTF-8 included, and shows everything else
+// visibly escaped: \n \r \t, other control characters (C0, DEL, C1) and bytes that are not
+// valid UTF-8 as \xNN, and Unicode bidirectional controls (which reorder what a reader sees) as
+// \u{NNNN}. Text longer than `max_bytes` is cut at a character boundary and ends in "…".
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace stowage {
+
+inline constexpr std::size_t kPrintableDefaultMax = 1024;
+
+std::string printable(std::string_view text, std::size_t max_bytes = kPrintableDefaultMax);
+
+}  // namespace stowage
