@@ -14,7 +14,7 @@
 
 #include "core/file.h"
 #include "kube/sizing.h"
-#include "tests/kube/fixtures.h"
+#include "tests/support/kube_fixtures.h"
 #include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;

@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "tests/recipes/recipe_dir.h"
+#include "tests/support/recipe_dir.h"
 #include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;
