@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# bench/push.sh [WORKDIR]: issue 4's check. Push a 1 GiB image from an OCI layout to a loopback
-# docker-registry with `stowage push` and with `skopeo copy --preserve-digests`, side by side
-# with hyperfine. Before every run the registry's storage is emptied (repositories and blobs),
-# so every run uploads every byte. The layout is stowage's own build of 1 GiB of incompressible
-# weights (2 files, stored uncompressed) and a few small files; `base: scratch`.
+# bench/push.sh [WORKDIR]: stowage push against skopeo copy (docs/performance.md). Push a 1 GiB
+# image from an OCI layout to a loopback docker-registry with `stowage push` and with `skopeo copy
+# --preserve-digests`, side by side with hyperfine. Before every run the registry's storage is
+# emptied (repositories and blobs), so every run uploads every byte. The layout is stowage's own
+# build of 1 GiB of incompressible weights (2 files, stored uncompressed) and a few small files;
+# `base: scratch`.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -35,8 +35,8 @@ BaseImage from_layout(const recipes::Recipe& recipe, const layers::Platform& pla
     }
   };
   layers::OciLayout layout =
-      located([&] { return layers::OciLayout::open(recipe.base_image.path); });
-  layers::Descriptor desc = located([&] { return layout.find(recipe.base_image.tag); });
+      located([&] { return layers::OciLayout::open(recipe.base_spec.path); });
+  layers::Descriptor desc = located([&] { return layout.find(recipe.base_spec.tag); });
   std::string doc = located([&] { return layout.read_document(desc); });
   if (mt::is_index(desc.media_type)) {
     layers::Index index = layers::parse_index(doc);
@@ -97,7 +97,7 @@ BaseImage from_rootfs(const recipes::Recipe& recipe, const layers::Platform& pla
                       const layers::BlobStore& blobs, const cache::LayerCache& cache,
                       const layers::CompressionOptions& compression) {
   const std::string& spec = recipe.base;
-  const fs::path& tar = recipe.base_image.path;
+  const fs::path& tar = recipe.base_spec.path;
   struct stat st {};
   if (::stat(tar.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     throw InputError("base " + spec + ": " + tar.string() + " is not a readable file",
@@ -172,10 +172,10 @@ BaseImage from_registry(const recipes::Recipe& recipe, const std::string& refere
 
 BaseImage resolve_base(const recipes::Recipe& recipe, const knowledge::Resolution& resolution,
                        const layers::Platform& platform, const layers::BlobStore& blobs,
-                       const cache::LayerCache& cache,
-                       const layers::CompressionOptions& compression, registry::Client& client) {
-  using Kind = recipes::BaseImage::Kind;
-  switch (recipe.base_image.kind) {
+                       const cache::LayerCache& cache, const layers::CompressionOptions& compression,
+                       registry::Client& client) {
+  using Kind = recipes::BaseSpec::Kind;
+  switch (recipe.base_spec.kind) {
     case Kind::scratch: {
       BaseImage base;
       base.description = "scratch";

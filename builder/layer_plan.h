@@ -1,6 +1,6 @@
 // The layer plan: which content goes into which layer, in which order, compressed how.
 //
-// The planner is the single home of the change-rate rules (DESIGN.md, "Layer classes"):
+// The planner is the single home of the change-rate rules (docs/layering.md, "Layer classes"):
 //   - layers are ordered by class, from base (rarely changes) to meta (every build);
 //   - within a class, units at least `own_layer_threshold` bytes get a layer each, largest
 //     first; smaller units of the class are bundled into one layer after them. A unit is one

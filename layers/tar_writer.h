@@ -32,7 +32,8 @@ struct TarOptions {
   std::int64_t mtime = 1;  // seconds since the epoch
 };
 
-// The mtime DESIGN.md prescribes: $SOURCE_DATE_EPOCH when set and valid, else 1.
+// The mtime of every entry (docs/layering.md, "Reproducibility"): $SOURCE_DATE_EPOCH when set
+// and valid, else 1 (1970-01-01T00:00:01Z).
 // Throws InputError when SOURCE_DATE_EPOCH is set but not a non-negative integer.
 std::int64_t source_date_epoch();
 

@@ -198,8 +198,8 @@ std::string version(const YamlValue& value, const char* pattern, const std::stri
   return text;
 }
 
-BaseImage parse_base(const YamlValue& value, const std::string& text, const fs::path& dir) {
-  BaseImage base;
+BaseSpec parse_base(const YamlValue& value, const std::string& text, const fs::path& dir) {
+  BaseSpec base;
   const std::string field = in_quotes(value.path());
   auto local_path = [&](std::string_view p) {
     if (p.empty())
@@ -208,7 +208,7 @@ BaseImage parse_base(const YamlValue& value, const std::string& text, const fs::
     return (path.is_absolute() ? path : dir / path).lexically_normal();
   };
   if (text == "scratch") {
-    base.kind = BaseImage::Kind::scratch;
+    base.kind = BaseSpec::Kind::scratch;
   } else if (text.starts_with("oci:")) {
     std::string_view rest = std::string_view(text).substr(4);
     std::size_t colon = rest.rfind(':');
@@ -218,7 +218,7 @@ BaseImage parse_base(const YamlValue& value, const std::string& text, const fs::
       if (base.tag.empty())
         value.fail(field + " has an empty tag: " + in_quotes(text), "write oci:DIR or oci:DIR:TAG");
     }
-    base.kind = BaseImage::Kind::oci_layout;
+    base.kind = BaseSpec::Kind::oci_layout;
     base.path = local_path(rest);
     std::error_code ec;
     if (!fs::is_directory(base.path, ec)) {
@@ -230,7 +230,7 @@ BaseImage parse_base(const YamlValue& value, const std::string& text, const fs::
                  "make one with skopeo copy docker://IMAGE oci:DIR:TAG");
     }
   } else if (text.starts_with("rootfs:")) {
-    base.kind = BaseImage::Kind::rootfs;
+    base.kind = BaseSpec::Kind::rootfs;
     base.path = local_path(std::string_view(text).substr(7));
     std::error_code ec;
     if (!fs::is_regular_file(base.path, ec)) {
@@ -244,7 +244,7 @@ BaseImage parse_base(const YamlValue& value, const std::string& text, const fs::
       value.fail(field + ": " + problem.what,
                  problem.hint + " (or use scratch, oci:DIR[:TAG] or rootfs:FILE.tar)");
     }
-    base.kind = BaseImage::Kind::registry;
+    base.kind = BaseSpec::Kind::registry;
     base.reference = text;
   }
   return base;
@@ -605,7 +605,7 @@ Recipe parse_recipe(std::string_view yaml_text, const fs::path& file) {
                   "the Kubernetes objects)"));
   if (auto v = top.get("base")) {
     r.base = v->string();
-    r.base_image = parse_base(*v, r.base, r.dir);
+    r.base_spec = parse_base(*v, r.base, r.dir);
   }
   if (auto v = top.get("python"))
     r.python = version(*v, R"(\d+\.\d+)", "3.11");

@@ -61,8 +61,9 @@ struct Deploy {
   bool kserve = false;
 };
 
-// `base`, taken apart.
-struct BaseImage {
+// What the recipe's `base` names, taken apart: nothing is pulled or read here
+// (builder::BaseImage is the base once resolved, with its layers and config).
+struct BaseSpec {
   enum class Kind {
     unspecified,  // no `base`: the knowledge base picks one
     scratch,      // "scratch": no base layers
@@ -100,9 +101,9 @@ struct Recipe {
   // "scratch", "oci:DIR[:TAG]", "rootfs:FILE.tar", or a registry reference.
   // Empty when absent (the knowledge base picks one).
   std::string base;
-  BaseImage base_image;  // `base`, taken apart and resolved against `dir`
-  std::string python;    // "3.11"; empty = unspecified
-  std::string cuda;      // "12.4", "cpu", or empty = unspecified
+  BaseSpec base_spec;  // `base`, taken apart and resolved against `dir`
+  std::string python;  // "3.11"; empty = unspecified
+  std::string cuda;    // "12.4", "cpu", or empty = unspecified
   std::optional<Framework> framework;
   std::string python_requirements;           // path of the lock, relative to dir
   std::vector<std::string> python_index;     // simple-index URLs, searched in order

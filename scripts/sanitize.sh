@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The hardening pass of the test suite (issue 8 §1, §5): builds stowage and every test with
-# clang, AddressSanitizer and UndefinedBehaviorSanitizer into build-asan/, together with the
-# libFuzzer targets of fuzz/, then runs every test there (each fuzz target fuzzes for
-# STOWAGE_FUZZ_SECONDS, 20 by default). Arguments go to ctest (e.g. -L fuzz, -LE e2e).
+# The hardening pass of the test suite (docs/security.md, "Sanitizers and fuzzing in CI"): builds
+# stowage and every test with clang, AddressSanitizer and UndefinedBehaviorSanitizer into
+# build-asan/, together with the libFuzzer targets of fuzz/, then runs every test there (each fuzz
+# target fuzzes for STOWAGE_FUZZ_SECONDS, 20 by default). Arguments go to ctest (e.g. -L fuzz, -LE
+# e2e).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup-deps.sh"
@@ -11,7 +12,7 @@ plain="${STOWAGE_BUILD_DIR:-$root/build}"
 # -O0 by default: it halves the compile time of the ASan build (measured: docs/security.md),
 # and the suite spends its time in other programs, I/O and uninstrumented system libraries.
 # For long fuzzing sessions STOWAGE_SANITIZE_OPT=-O1 doubles the fuzzers' speed (the test cases
-# and CLI11's command files stay at -O0, see tests/ and builder/). Line tables are all the
+# and CLI11's command files stay at -O0, see tests/ and cli/). Line tables are all the
 # reports need. The mmdebstrap bases that tests make are shared with the plain build.
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Sanitize \
   -DCMAKE_CXX_FLAGS_SANITIZE="${STOWAGE_SANITIZE_OPT:--O0} -gline-tables-only" \

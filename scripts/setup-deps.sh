@@ -12,6 +12,8 @@ test_pkgs=(
   docker-registry skopeo umoci runc containerd mmdebstrap apache2-utils
   python3 python3-pip python3-pip-whl python3-setuptools-whl python3-sklearn openssl curl hyperfine
   python3-yaml python3-jsonschema time
+  # scripts/check-format.sh
+  clang-format
   # scripts/sanitize.sh: ASan+UBSan build and libFuzzer targets (fuzz/) need clang's runtimes.
   clang libclang-rt-14-dev
 )

@@ -4,7 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/file.h"
-#include "tests/e2e/image_reader.h"
+#include "tests/support/image_integrity.h"
+#include "tests/support/image_readers.h"
 #include "tests/support/process.h"
 #include "tests/support/registry_server.h"
 #include "tests/support/temp_dir.h"

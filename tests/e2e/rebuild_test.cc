@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "core/file.h"
-#include "tests/e2e/image_reader.h"
+#include "tests/support/image_integrity.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 

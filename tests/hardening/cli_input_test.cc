@@ -9,8 +9,9 @@
 
 #include "core/file.h"
 #include "layers/digest.h"
-#include "tests/e2e/image_reader.h"
-#include "tests/hardening/harness.h"
+#include "tests/support/image_readers.h"
+#include "tests/support/image_integrity.h"
+#include "tests/support/stowage_cli.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 

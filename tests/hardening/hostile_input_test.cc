@@ -1,6 +1,6 @@
-// Hostile archives and wheels (issue 8 §4): each shape is refused with an error that names the
-// entry, and nothing is left behind. The shapes come from fuzz/make_seeds.py, the generator of
-// the fuzz seed corpora, so the fuzzers start from exactly what is tested here.
+// Hostile archives and wheels (docs/security.md, threats 1 and 2): each shape is refused with an
+// error that names the entry, and nothing is left behind. The shapes come from fuzz/make_seeds.py,
+// the generator of the fuzz seed corpora, so the fuzzers start from exactly what is tested here.
 #include <catch2/catch.hpp>
 #include <filesystem>
 

@@ -1,17 +1,18 @@
-// Issue 8 §3: SIGKILL at seeded random points of `stowage build` and `stowage build --push`,
-// then the same command again. After the kill nothing partial is visible (the layout is absent
-// or whole, the tag absent, old or complete); after the rerun the temporaries of the killed
-// process are gone, every blob in the cache and the layout matches its digest, and the image is
-// the one a build from an empty cache makes.
+// docs/security.md, "A killed build leaves partial output": SIGKILL at seeded random points of
+// `stowage build` and `stowage build --push`, then the same command again. After the kill nothing
+// partial is visible (the layout is absent or whole, the tag absent, old or complete); after the
+// rerun the temporaries of the killed process are gone, every blob in the cache and the layout
+// matches its digest, and the image is the one a build from an empty cache makes.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
 #include <random>
 #include <thread>
 
-#include "tests/hardening/harness.h"
-#include "tests/registry/registry_test_util.h"
+#include "tests/support/image_integrity.h"
+#include "tests/support/image_readers.h"
 #include "tests/support/registry_server.h"
+#include "tests/support/stowage_cli.h"
 #include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;

@@ -17,7 +17,8 @@
 
 #include "core/file.h"
 #include "layers/digest.h"
-#include "tests/hardening/harness.h"
+#include "tests/support/image_integrity.h"
+#include "tests/support/stowage_cli.h"
 #include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;

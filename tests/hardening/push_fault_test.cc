@@ -1,16 +1,17 @@
-// Issue 8 §2: many pushes through a loopback proxy that resets connections, stalls, answers
-// 5xx and 429 + Retry-After, truncates bodies, lies in Content-Length and forwards partial
-// uploads. Every push ends either with the exact image in the registry (read back by skopeo) or
-// with a clean failure (exit 1, one "stowage: error:" line); the tag never names an image whose
-// blobs are not all there, and a failed push leaves the tag absent, as it was, or (when only
-// the answer to the manifest PUT was lost) on the complete new image.
+// docs/security.md, "A faulty network or registry": many pushes through a loopback proxy that
+// resets connections, stalls, answers 5xx and 429 + Retry-After, truncates bodies, lies in
+// Content-Length and forwards partial uploads. Every push ends either with the exact image in the
+// registry (read back by skopeo) or with a clean failure (exit 1, one "stowage: error:" line); the
+// tag never names an image whose blobs are not all there, and a failed push leaves the tag absent,
+// as it was, or (when only the answer to the manifest PUT was lost) on the complete new image.
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "tests/hardening/harness.h"
-#include "tests/registry/registry_test_util.h"
+#include "tests/support/image_integrity.h"
+#include "tests/support/image_readers.h"
 #include "tests/support/registry_server.h"
+#include "tests/support/stowage_cli.h"
 #include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;

@@ -1,13 +1,14 @@
-// Issue 8 §6: registry credentials never show in stowage's output, its --json result, its
-// errors, the image or the cache; a secret-looking env value is warned about at build time; and
-// tokens are asked for with the least scope (pull for the base, pull+push for the target only).
+// docs/security.md, "Credentials leak": registry credentials never show in stowage's output, its
+// --json result, its errors, the image or the cache; a secret-looking env value is warned about at
+// build time; and tokens are asked for with the least scope (pull for the base, pull+push for the
+// target only).
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/file.h"
 #include "registry/base64.h"
-#include "tests/hardening/harness.h"
 #include "tests/support/registry_server.h"
+#include "tests/support/stowage_cli.h"
 #include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;

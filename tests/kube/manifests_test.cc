@@ -15,7 +15,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "kube/sizing.h"
-#include "tests/kube/fixtures.h"
+#include "tests/support/kube_fixtures.h"
 #include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "kube/manifests.h"
 #include "recipes/recipe.h"
-#include "tests/kube/fixtures.h"
+#include "tests/support/kube_fixtures.h"
 #include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;

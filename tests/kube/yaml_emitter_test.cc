@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kube/manifests.h"
-#include "tests/kube/fixtures.h"
+#include "tests/support/kube_fixtures.h"
 
 using nlohmann::json;
 using namespace stowage::kube;

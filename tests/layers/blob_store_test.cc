@@ -10,7 +10,7 @@
 
 #include "core/error.h"
 #include "core/file.h"
-#include "tests/layers/helpers.h"
+#include "tests/support/layer_samples.h"
 #include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;

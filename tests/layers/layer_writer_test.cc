@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "layers/media_type.h"
-#include "tests/layers/helpers.h"
+#include "tests/support/layer_samples.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 

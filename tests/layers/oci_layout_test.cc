@@ -10,7 +10,7 @@
 #include "core/file.h"
 #include "layers/layer_writer.h"
 #include "layers/media_type.h"
-#include "tests/layers/helpers.h"
+#include "tests/support/layer_samples.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 

@@ -7,7 +7,7 @@
 #include "core/file.h"
 #include "layers/blob_store.h"
 #include "layers/layer_writer.h"
-#include "tests/layers/helpers.h"
+#include "tests/support/layer_samples.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "recipes/recipe.h"
-#include "tests/recipes/recipe_dir.h"
+#include "tests/support/recipe_dir.h"
 #include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;

@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "tests/recipes/recipe_dir.h"
+#include "tests/support/recipe_dir.h"
 #include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -34,8 +34,8 @@ TEST_CASE("a full recipe parses into every field") {
   CHECK(r.dir == dir.path());
   CHECK(r.name == "sentiment-api");
   CHECK(r.base == "python:3.11-slim");
-  CHECK(r.base_image.kind == BaseImage::Kind::registry);
-  CHECK(r.base_image.reference == "python:3.11-slim");
+  CHECK(r.base_spec.kind == BaseSpec::Kind::registry);
+  CHECK(r.base_spec.reference == "python:3.11-slim");
   CHECK(r.python == "3.11");
   CHECK(r.cuda == "12.4");
   REQUIRE(r.framework);
@@ -122,7 +122,7 @@ TEST_CASE("defaults fill what a minimal recipe leaves out") {
   RecipeDir dir;
   Recipe r = dir.parse(example("minimal.yaml"));
   CHECK(r.name == "tiny");
-  CHECK(r.base_image.kind == BaseImage::Kind::scratch);
+  CHECK(r.base_spec.kind == BaseSpec::Kind::scratch);
   CHECK(r.python.empty());
   CHECK(r.cuda.empty());
   CHECK_FALSE(r.framework);
@@ -148,7 +148,7 @@ TEST_CASE("a CPU recipe: cuda cpu, digest-pinned base, decimal quantities, uid:g
   RecipeDir dir;
   Recipe r = dir.parse(example("cpu.yaml"));
   CHECK(r.cuda == "cpu");
-  CHECK(r.base_image.kind == BaseImage::Kind::registry);
+  CHECK(r.base_spec.kind == BaseSpec::Kind::registry);
   CHECK(r.model.size() == 1);
   CHECK(r.model[0].class_override == LayerClass::model);
   CHECK(r.code[0].source == fs::canonical(dir.path() / "app/main.py"));
@@ -167,24 +167,24 @@ TEST_CASE("base: scratch, oci:DIR[:TAG] and rootfs:FILE.tar resolve against the 
   stowage::testing::write_text(dir.path() / "rootfs.tar", "not really a tar");
 
   Recipe oci = dir.parse("name: a\nbase: oci:layout:v1\n");
-  CHECK(oci.base_image.kind == BaseImage::Kind::oci_layout);
-  CHECK(oci.base_image.path == dir.path() / "layout");
-  CHECK(oci.base_image.tag == "v1");
+  CHECK(oci.base_spec.kind == BaseSpec::Kind::oci_layout);
+  CHECK(oci.base_spec.path == dir.path() / "layout");
+  CHECK(oci.base_spec.tag == "v1");
 
   Recipe untagged = dir.parse("name: a\nbase: oci:layout\n");
-  CHECK(untagged.base_image.path == dir.path() / "layout");
-  CHECK(untagged.base_image.tag.empty());
+  CHECK(untagged.base_spec.path == dir.path() / "layout");
+  CHECK(untagged.base_spec.tag.empty());
 
   Recipe absolute = dir.parse("name: a\nbase: oci:" + (dir.path() / "layout").string() + ":x\n");
-  CHECK(absolute.base_image.path == dir.path() / "layout");
-  CHECK(absolute.base_image.tag == "x");
+  CHECK(absolute.base_spec.path == dir.path() / "layout");
+  CHECK(absolute.base_spec.tag == "x");
 
   Recipe rootfs = dir.parse("name: a\nbase: rootfs:rootfs.tar\n");
-  CHECK(rootfs.base_image.kind == BaseImage::Kind::rootfs);
-  CHECK(rootfs.base_image.path == dir.path() / "rootfs.tar");
+  CHECK(rootfs.base_spec.kind == BaseSpec::Kind::rootfs);
+  CHECK(rootfs.base_spec.path == dir.path() / "rootfs.tar");
 
   Recipe none = dir.parse("name: a\n");
-  CHECK(none.base_image.kind == BaseImage::Kind::unspecified);
+  CHECK(none.base_spec.kind == BaseSpec::Kind::unspecified);
 }
 
 TEST_CASE("registry references of every common shape are accepted") {
@@ -195,7 +195,7 @@ TEST_CASE("registry references of every common shape are accepted") {
         "nvcr.io/nvidia/pytorch:24.05-py3",
         "python@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}) {
     CAPTURE(ref);
-    CHECK(dir.parse(std::string("name: a\nbase: ") + ref + "\n").base_image.reference == ref);
+    CHECK(dir.parse(std::string("name: a\nbase: ") + ref + "\n").base_spec.reference == ref);
   }
 }
 

@@ -9,8 +9,8 @@
 
 #include "core/file.h"
 #include "recipes/recipe.h"
-#include "tests/recipes/recipe_dir.h"
 #include "tests/support/process.h"
+#include "tests/support/recipe_dir.h"
 #include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;

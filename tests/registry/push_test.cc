@@ -8,8 +8,9 @@
 #include "core/file.h"
 #include "layers/media_type.h"
 #include "registry/pull.h"
-#include "tests/registry/registry_test_util.h"
-#include "tests/registry/test_image.h"
+#include "tests/support/image_readers.h"
+#include "tests/support/loopback_client.h"
+#include "tests/support/pushable_image.h"
 #include "tests/support/registry_server.h"
 #include "tests/support/temp_dir.h"
 

@@ -1,4 +1,4 @@
-#include "tests/layers/helpers.h"
+#include "tests/support/layer_samples.h"
 
 #include <sys/stat.h>
 

@@ -1,9 +1,10 @@
-// Reading built images back with tools no one here wrote: skopeo and umoci.
+// Reading images back with tools no one here wrote: skopeo and umoci.
 #pragma once
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace stowage::testing {
 
@@ -11,15 +12,13 @@ namespace stowage::testing {
 nlohmann::json skopeo_raw_manifest(const std::filesystem::path& layout, const std::string& tag);
 nlohmann::json skopeo_config(const std::filesystem::path& layout, const std::string& tag);
 
+// `skopeo inspect` of an image in a registry (plain HTTP unless `extra` says otherwise): the
+// manifest digest it reports.
+std::string skopeo_digest(const std::string& ref,
+                          const std::vector<std::string>& extra = {"--tls-verify=false"});
+
 // `umoci unpack` of DIR:TAG into `bundle`; returns bundle/rootfs.
 std::filesystem::path umoci_unpack(const std::filesystem::path& layout, const std::string& tag,
                                    const std::filesystem::path& bundle);
-
-// The manifest digest that index.json of a layout records for `tag`.
-std::string layout_manifest_digest(const std::filesystem::path& layout, const std::string& tag);
-
-// Every blob under DIR/blobs/sha256 hashes to its name (no partial or corrupt blob).
-// Temporary files (an interrupted writer's) are not blobs and are skipped.
-bool all_blobs_intact(const std::filesystem::path& dir, std::string* first_bad = nullptr);
 
 }  // namespace stowage::testing

@@ -1,4 +1,4 @@
-#include "tests/recipes/recipe_dir.h"
+#include "tests/support/recipe_dir.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "tests/registry/test_image.h"
+#include "tests/support/pushable_image.h"
 
 #include "core/file.h"
 #include "layers/media_type.h"

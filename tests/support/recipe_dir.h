@@ -27,7 +27,7 @@ class RecipeDir {
   stowage::testing::TempDir tmp_;
 };
 
-// The text of tests/knowledge/data/NAME.
+// The text of tests/recipes/data/NAME.
 std::string example(std::string_view name);
 
 }  // namespace stowage::recipes::testing

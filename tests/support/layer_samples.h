@@ -1,4 +1,4 @@
-// Small helpers shared by the layers tests.
+// Sample content for layer tests: byte sinks, sample files and trees, and the layers made of them.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Recipes, inputs and the schema validator shared by the kube/ tests.
+// Recipes, manifest inputs and the schema validator for the Kubernetes manifest tests.
 #pragma once
 
 #include <filesystem>
@@ -91,7 +91,8 @@ inline ManifestInputs cpu_inputs() {
 }
 
 // Runs tests/kube/validate.js (Kubernetes OpenAPI schemas via kubernetes-models, KServe's
-// CRD schema) on `files`.
+// CRD schema) on `files`. KUBE_VALIDATOR_SCRIPT and KUBE_VALIDATOR_NODE_MODULES come from
+// tests/kube/CMakeLists.txt, which installs the validator's npm packages.
 inline stowage::testing::ProcessResult validate(const std::vector<std::filesystem::path>& files) {
   std::vector<std::string> argv = {"node", KUBE_VALIDATOR_SCRIPT};
   for (const auto& f : files)
