@@ -172,8 +172,8 @@ BaseImage from_registry(const recipes::Recipe& recipe, const std::string& refere
 
 BaseImage resolve_base(const recipes::Recipe& recipe, const knowledge::Resolution& resolution,
                        const layers::Platform& platform, const layers::BlobStore& blobs,
-                       const cache::LayerCache& cache, const layers::CompressionOptions& compression,
-                       registry::Client& client) {
+                       const cache::LayerCache& cache,
+                       const layers::CompressionOptions& compression, registry::Client& client) {
   using Kind = recipes::BaseSpec::Kind;
   switch (recipe.base_spec.kind) {
     case Kind::scratch: {

@@ -6,17 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "knowledge/knowledge.h"
 #include "layers/blob_store.h"
 #include "layers/compressor.h"
 #include "layers/image.h"
-#include "knowledge/knowledge.h"
 #include "recipes/recipe.h"
 #include "registry/client.h"
 #include "registry/reference.h"
 
-namespace stowage::builder {
-
-}  // namespace stowage::builder
+namespace stowage::builder {}  // namespace stowage::builder
 namespace stowage::cache {
 class LayerCache;
 }  // namespace stowage::cache
@@ -40,7 +38,7 @@ struct BaseImage {
 // and Error when a registry cannot be read.
 BaseImage resolve_base(const recipes::Recipe& recipe, const knowledge::Resolution& resolution,
                        const layers::Platform& platform, const layers::BlobStore& blobs,
-                       const cache::LayerCache& cache, const layers::CompressionOptions& compression,
-                       registry::Client& client);
+                       const cache::LayerCache& cache,
+                       const layers::CompressionOptions& compression, registry::Client& client);
 
 }  // namespace stowage::builder

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "kube/manifests.h"
 #include "knowledge/knowledge.h"
+#include "kube/manifests.h"
 #include "recipes/recipe.h"
 
 namespace stowage::builder {

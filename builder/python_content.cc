@@ -119,9 +119,8 @@ class Installer {
       find_links_.insert(find_links_.end(), files.begin(), files.end());
     }
     std::vector<Resolved> results(lock_.packages.size());
-    parallel_for(results.size(), options_.parallel_downloads, [&](std::size_t i) {
-      results[i] = resolve_and_install(http, lock_.packages[i]);
-    });
+    parallel_for(results.size(), options_.parallel_downloads,
+                 [&](std::size_t i) { results[i] = resolve_and_install(http, lock_.packages[i]); });
     return results;
   }
 

@@ -5,8 +5,8 @@
 #include <cctype>
 #include <string_view>
 
-#include "core/strings.h"
 #include "core/printable.h"
+#include "core/strings.h"
 
 namespace stowage::builder {
 namespace {

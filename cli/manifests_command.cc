@@ -2,8 +2,8 @@
 
 #include <memory>
 
-#include "cli/commands.h"
 #include "builder/deploy_manifests.h"
+#include "cli/commands.h"
 #include "knowledge/knowledge.h"
 #include "recipes/recipe.h"
 

@@ -3,19 +3,19 @@
 // files at clean relative paths, each producing exactly its declared size.
 #include <filesystem>
 
-#include "python/wheel_install.h"
 #include "core/error.h"
 #include "fuzz/fuzz_input.h"
+#include "python/wheel_install.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace stowage::fuzz;
   MemoryFile wheel(data, size);
   stowage::python::InstallScheme scheme{"usr/lib/python3/dist-packages",
-                                                 "usr/lib/python3/dist-packages",
-                                                 "usr/bin",
-                                                 "usr/include/python3.11",
-                                                 "usr",
-                                                 "/usr/bin/python3"};
+                                        "usr/lib/python3/dist-packages",
+                                        "usr/bin",
+                                        "usr/include/python3.11",
+                                        "usr",
+                                        "/usr/bin/python3"};
   refusing<stowage::Error>([&] {
     auto installed =
         stowage::python::install_wheel(wheel.path(), "demo-1.0-py3-none-any.whl", scheme);

@@ -155,8 +155,9 @@ class KnowledgeBase {
   const FrameworkVersion* find_version(const FrameworkInfo& fw, std::string_view version) const;
   const FrameworkVersion& require_version(std::string_view framework,
                                           std::string_view version) const;
-  Resolution resolve_at(const recipes::Recipe* recipe, std::string_view framework, std::string_view version,
-                        std::string_view cuda, std::string_view python) const;
+  Resolution resolve_at(const recipes::Recipe* recipe, std::string_view framework,
+                        std::string_view version, std::string_view cuda,
+                        std::string_view python) const;
 
   int schema_version_ = 0;
   std::map<std::string, std::string> source_urls_;

@@ -11,9 +11,11 @@ constexpr std::string_view kPrefix = "sha256:";
 }
 
 bool Digest::valid(std::string_view text) {
-  if (text.size() != kPrefix.size() + 64 || !text.starts_with(kPrefix)) return false;
+  if (text.size() != kPrefix.size() + 64 || !text.starts_with(kPrefix))
+    return false;
   for (char c : text.substr(kPrefix.size())) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return false;
   }
   return true;
 }

@@ -23,7 +23,7 @@ class Digest {
   // True when `text` is a well-formed digest.
   static bool valid(std::string_view text);
 
-  const std::string& str() const { return text_; }     // "sha256:abcd…"
+  const std::string& str() const { return text_; }  // "sha256:abcd…"
   std::string_view hex() const { return std::string_view(text_).substr(7); }
   std::string_view algorithm() const { return "sha256"; }
 

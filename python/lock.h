@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "python/marker.h"
 #include "core/error.h"
+#include "python/marker.h"
 
 namespace stowage::python {
 

@@ -1,9 +1,9 @@
 #include "python/wheel_member_source.h"
 
-#include "python/wheel_install.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "layers/digest.h"
+#include "python/wheel_install.h"
 
 namespace stowage::python {
 

@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "python/zip_archive.h"
 #include "layers/content_source.h"
+#include "python/zip_archive.h"
 
 namespace stowage::python {
 

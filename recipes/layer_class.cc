@@ -20,14 +20,16 @@ constexpr std::array<std::pair<LayerClass, std::string_view>, 8> kNames{{
 
 std::string_view layer_class_name(LayerClass c) {
   for (const auto& [value, name] : kNames) {
-    if (value == c) return name;
+    if (value == c)
+      return name;
   }
   return "unknown";
 }
 
 std::optional<LayerClass> parse_layer_class(std::string_view name) {
   for (const auto& [value, n] : kNames) {
-    if (n == name) return value;
+    if (n == name)
+      return value;
   }
   return std::nullopt;
 }

@@ -137,8 +137,7 @@ bool LocalBlobSource::has(const layers::Descriptor& blob) const {
 }
 
 std::unique_ptr<net::ByteReader> LocalBlobSource::open(const layers::Descriptor& blob,
-                                                             std::int64_t offset,
-                                                             std::int64_t length) {
+                                                       std::int64_t offset, std::int64_t length) {
   return std::make_unique<FileRangeReader>(path_of(blob), offset, length);
 }
 
@@ -150,8 +149,8 @@ std::string RegistryBlobSource::describe() const {
 }
 
 std::unique_ptr<net::ByteReader> RegistryBlobSource::open(const layers::Descriptor& blob,
-                                                                std::int64_t offset,
-                                                                std::int64_t length) {
+                                                          std::int64_t offset,
+                                                          std::int64_t length) {
   net::Request req;
   req.url = "/v2/" + repository_.repository() + "/blobs/" + blob.digest.str();
   req.follow_redirects = true;

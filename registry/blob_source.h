@@ -14,9 +14,9 @@
 
 #include "layers/blob_store.h"
 #include "layers/image.h"
+#include "net/http_client.h"
 #include "registry/client.h"
 #include "registry/reference.h"
-#include "net/http_client.h"
 
 namespace stowage::registry {
 
@@ -29,8 +29,8 @@ class BlobSource {
   virtual bool has(const layers::Descriptor& blob) const = 0;
   // Opens `length` bytes of `blob` starting at `offset`. The reader throws Error when the
   // bytes cannot be read. Streams: nothing is staged in memory or on disk.
-  virtual std::unique_ptr<net::ByteReader> open(const layers::Descriptor& blob,
-                                                      std::int64_t offset, std::int64_t length) = 0;
+  virtual std::unique_ptr<net::ByteReader> open(const layers::Descriptor& blob, std::int64_t offset,
+                                                std::int64_t length) = 0;
   // The repository a registry could mount `blob` from, when this source is one.
   virtual std::optional<Reference> mount_from() const { return std::nullopt; }
 };
@@ -46,7 +46,7 @@ class LocalBlobSource final : public BlobSource {
   // True when the file exists with the descriptor's size.
   bool has(const layers::Descriptor& blob) const override;
   std::unique_ptr<net::ByteReader> open(const layers::Descriptor& blob, std::int64_t offset,
-                                              std::int64_t length) override;
+                                        std::int64_t length) override;
 
  private:
   std::filesystem::path path_of(const layers::Descriptor& blob) const;
@@ -64,7 +64,7 @@ class RegistryBlobSource final : public BlobSource {
   std::string describe() const override;
   bool has(const layers::Descriptor&) const override { return true; }
   std::unique_ptr<net::ByteReader> open(const layers::Descriptor& blob, std::int64_t offset,
-                                              std::int64_t length) override;
+                                        std::int64_t length) override;
   std::optional<Reference> mount_from() const override { return repository_; }
 
  private:

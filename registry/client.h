@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "net/http_client.h"
+#include "net/retry.h"
 #include "registry/credentials.h"
 #include "registry/reference.h"
-#include "net/http_client.h"
 #include "registry/transport/registry_transport.h"
-#include "net/retry.h"
 
 namespace stowage::registry {
 

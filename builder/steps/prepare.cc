@@ -21,8 +21,8 @@ void warn(const std::string& warning) {
 std::vector<ContentItem> collect_content(const BuildOptions& options, const PreparedBuild& p,
                                          const steps::Cache& cache) {
   // The build's own outputs and cache never go into the image, even inside a source tree.
-  auto content = collect_recipe_content(
-      p.recipe, {options.output, options.manifests, cache.dir.root()});
+  auto content =
+      collect_recipe_content(p.recipe, {options.output, options.manifests, cache.dir.root()});
   for (const auto& warning : secret_file_warnings(p.recipe, content))
     warn(warning);
   PythonContentOptions python;

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "net/http_client.h"
 #include "registry/credentials.h"
 #include "registry/transport/bearer.h"
 #include "registry/transport/challenge.h"
-#include "net/http_client.h"
 
 namespace stowage::registry::transport {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "net/http_client.h"
 #include "registry/credentials.h"
 #include "registry/transport/challenge.h"
-#include "net/http_client.h"
 
 namespace stowage::registry::transport {
 

@@ -12,7 +12,8 @@ std::string push_scope(const std::string& repository) {
 }
 
 RegistryTransport::RegistryTransport(std::string registry, std::string host, bool insecure,
-                                     net::HttpClient& http, const Keychain& keychain, net::RetryPolicy retry)
+                                     net::HttpClient& http, const Keychain& keychain,
+                                     net::RetryPolicy retry)
     : registry_(std::move(registry)),
       host_(std::move(host)),
       insecure_(insecure),
@@ -75,7 +76,8 @@ std::string RegistryTransport::base_url() {
   return base_url_;
 }
 
-net::Response RegistryTransport::send(net::Request request, std::vector<std::string> scopes, bool retry) {
+net::Response RegistryTransport::send(net::Request request, std::vector<std::string> scopes,
+                                      bool retry) {
   if (request.url.starts_with("/"))
     request.url = base_url() + request.url;
   base_url();  // an absolute URL still needs the challenge the ping learns

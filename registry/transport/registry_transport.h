@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "registry/credentials.h"
-#include "registry/transport/authenticator.h"
 #include "net/http_client.h"
 #include "net/retry.h"
+#include "registry/credentials.h"
+#include "registry/transport/authenticator.h"
 
 namespace stowage::registry::transport {
 

@@ -9,10 +9,10 @@
 
 #include "core/file.h"
 #include "layers/digest.h"
-#include "tests/support/image_readers.h"
 #include "tests/support/image_integrity.h"
-#include "tests/support/stowage_cli.h"
+#include "tests/support/image_readers.h"
 #include "tests/support/process.h"
+#include "tests/support/stowage_cli.h"
 #include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;

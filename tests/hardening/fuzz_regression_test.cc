@@ -5,12 +5,12 @@
 #include <filesystem>
 #include <future>
 
-#include "python/lock.h"
-#include "python/simple_index.h"
-#include "python/wheel_install.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "layers/tar_reader.h"
+#include "python/lock.h"
+#include "python/simple_index.h"
+#include "python/wheel_install.h"
 #include "recipes/recipe.h"
 #include "registry/reference.h"
 #include "tests/support/process.h"

@@ -4,10 +4,10 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "python/base_python.h"
-#include "python/wheel_install.h"
 #include "core/error.h"
 #include "layers/tar_reader.h"
+#include "python/base_python.h"
+#include "python/wheel_install.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 

@@ -152,8 +152,7 @@ TEST_CASE("entries carry their own owner; options set the time of every entry", 
   auto owned = file_entry("app/x", "x");
   owned.uid = 1000;
   owned.gid = 1001;
-  stowage::write_file_atomically(tmp / "l.tar",
-                                 write_tar({dir_entry("app"), owned}, options));
+  stowage::write_file_atomically(tmp / "l.tar", write_tar({dir_entry("app"), owned}, options));
   auto listed = gnu_listing(tmp / "l.tar");
   CHECK(listed["app/x"].owner == "1000/1001");
   CHECK(listed["app/x"].when == "2023-11-14 22:13:20");

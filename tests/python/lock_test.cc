@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "python/marker.h"
 #include "core/error.h"
+#include "python/marker.h"
 
 using namespace stowage::python;
 

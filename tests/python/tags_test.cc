@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "python/base_python.h"
 #include "core/file.h"
+#include "python/base_python.h"
 #include "tests/support/process.h"
 
 using namespace stowage::python;
