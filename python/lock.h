@@ -1,3 +1,10 @@
+// The python module turns a recipe's Python requirements into files to stream into an image,
+// executing nothing: PEP 440/508 versions and markers (marker.h), wheel tags (tags.h), package
+// indexes (simple_index.h, index_fetch.h), locks (this file), downloaded and verified wheels
+// (wheel_cache.h), the base image's interpreters (base_python.h) and PEP 427 installs
+// (wheel_install.h). It does not plan layers: builder/python_content.h decides where the files
+// go.
+//
 // Python lock files: what exactly to install, pinned and hashed.
 //
 // Two formats are read:
