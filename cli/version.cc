@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace stowage::builder {
+namespace stowage::cli {
 
 std::string version() {
   return STOWAGE_VERSION;
@@ -30,4 +30,4 @@ std::string library_versions() {
   return out;
 }
 
-}  // namespace stowage::builder
+}  // namespace stowage::cli

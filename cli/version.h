@@ -3,7 +3,7 @@
 
 #include <string>
 
-namespace stowage::builder {
+namespace stowage::cli {
 
 // stowage's own version, e.g. "0.1.0".
 std::string version();
@@ -11,4 +11,4 @@ std::string version();
 // where the library can tell), e.g. "libarchive 3.6.2".
 std::string library_versions();
 
-}  // namespace stowage::builder
+}  // namespace stowage::cli

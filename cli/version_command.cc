@@ -7,8 +7,7 @@ namespace stowage::cli {
 
 void add_version_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("version", "Print the version and the linked libraries");
-  cmd->callback(
-      [] { fmt::print("stowage {}\n{}", builder::version(), builder::library_versions()); });
+  cmd->callback([] { fmt::print("stowage {}\n{}", version(), library_versions()); });
 }
 
 }  // namespace stowage::cli

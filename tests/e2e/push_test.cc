@@ -20,6 +20,9 @@ ProcessResult stowage_cli(std::vector<std::string> args, const fs::path& cache) 
   args.insert(args.begin(), stowage_binary().string());
   RunOptions options;
   options.env = {{"STOWAGE_CACHE", cache.string()}};
+  // A build --push writes manifests under ./stowage-out unless told otherwise: inside the
+  // test's directory, never the build tree.
+  options.cwd = cache.parent_path();
   return run(args, options);
 }
 
