@@ -8,16 +8,10 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/strings.h"
 
 namespace stowage::net {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
 
 // Splits netrc text into tokens. A "macdef" body (up to an empty line) is swallowed here, as
 // its lines are free text, not tokens.

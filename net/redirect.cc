@@ -3,17 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/strings.h"
 #include "net/url.h"
 
 namespace stowage::net {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
 
 NetworkError refused(const Request& request, const std::string& why) {
   std::string cause = "redirect " + why;

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/error.h"
+#include "core/strings.h"
 
 namespace stowage::net {
 namespace {
@@ -33,12 +34,6 @@ std::optional<std::string> part(const Url& u, CURLUPart which, unsigned flags = 
   std::string value(out);
   curl_free(out);
   return value;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 }  // namespace
@@ -76,7 +71,7 @@ std::string url_host(const std::string& url) {
   Url u = parse(url);
   if (!u)
     return {};
-  return lower(part(u, CURLUPART_HOST).value_or(""));
+  return to_lower(part(u, CURLUPART_HOST).value_or(""));
 }
 
 bool url_has_credentials(const std::string& url) {
@@ -92,7 +87,7 @@ bool same_origin(const std::string& a, const std::string& b) {
   for (CURLUPart p : {CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT}) {
     auto pa = part(ua, p, CURLU_DEFAULT_PORT);
     auto pb = part(ub, p, CURLU_DEFAULT_PORT);
-    if (!pa || !pb || lower(*pa) != lower(*pb))
+    if (!pa || !pb || to_lower(*pa) != to_lower(*pb))
       return false;
   }
   return true;
