@@ -264,10 +264,11 @@ TEST_CASE("inspect shows a crafted image's config escaped") {
   CHECK(json::parse(r.out)["config"]["config"]["Env"][1] == "B=x\n::add-mask::y");
 }
 
-TEST_CASE("plan and build show a tree's hostile file names escaped") {
+TEST_CASE("plan rows and build warnings show hostile names escaped") {
   TempDir tmp;
   const fs::path p = tmp / "p";
-  make_project(p, 4, 0, 0);
+  // A label key the secret check warns about, with a screen clear in it.
+  make_project(p, 4, 0, 0, "labels: {\"ci.token\\e[2J\": \"label-hidden-value\"}\n");
   // Valid UTF-8, so the walk takes them: an OSC window-title sequence in a model big enough
   // for a layer (and a plan row) of its own, a screen clear in a key file's name (a warning).
   const std::string osc = "w\x1b]0;owned\x07.bin";
@@ -289,6 +290,7 @@ TEST_CASE("plan and build show a tree's hostile file names escaped") {
   REQUIRE(r.exit_code == 0);
   CHECK_FALSE(hostile(r.err));
   CHECK_THAT(r.err, Catch::Contains("/app/id_rsa\\x1b[2J goes into the image"));
+  CHECK_THAT(r.err, Catch::Contains("labels.ci.token\\x1b[2J looks like a secret"));
 
   // --json keeps the names as they are, JSON-escaped.
   r = run_stowage({"plan", recipe, "--json"}, tmp / "cache");
