@@ -35,7 +35,9 @@ struct PythonContentOptions {
   int parallel_downloads = 8;
   std::filesystem::path ca_file;                     // extra CA for HTTPS indexes
   std::function<void(const std::string&)> progress;  // one line per step; may be empty
-  std::function<void(const std::string&)> warn;      // one sentence per warning; may be empty
+  // One sentence per warning; may be empty. Quotes wheel names and index text as they came:
+  // print through print_warning() (core/printable.h).
+  std::function<void(const std::string&)> warn;
 };
 
 // The installed content of recipe.python_requirements (empty when the recipe has none).

@@ -5,7 +5,6 @@
 #include <cctype>
 #include <string_view>
 
-#include "core/printable.h"
 #include "core/strings.h"
 
 namespace stowage::builder {
@@ -209,7 +208,7 @@ std::vector<std::string> secret_file_warnings(const recipes::Recipe& recipe,
       ++more;
       continue;
     }
-    out.push_back(location(recipe, item.origin + ".src") + ": /" + printable(path) +
+    out.push_back(location(recipe, item.origin + ".src") + ": /" + std::string(path) +
                   " goes into the image, and files by that name commonly hold secrets; anyone "
                   "who can pull the image can read it: exclude it in .stowageignore unless it "
                   "is meant to be public");

@@ -30,6 +30,7 @@ std::vector<std::string> recipe_secret_warnings(const recipes::Recipe& recipe);
 // *.pem, *.key, SSH private keys (id_rsa*, id_dsa*, id_ecdsa*, id_ed25519*), .netrc,
 // .git-credentials, credentials.json, .npmrc, .pypirc. Each names the image path and the
 // recipe entry that brought the file; after kMaxSecretFileWarnings, one line counts the rest.
+// The path is as the tree names it: print through print_warning() (core/printable.h).
 inline constexpr std::size_t kMaxSecretFileWarnings = 10;
 std::vector<std::string> secret_file_warnings(const recipes::Recipe& recipe,
                                               const std::vector<ContentItem>& content);

@@ -70,6 +70,8 @@ void run_build(const BuildFlags& f, const GlobalFlags& g) {
   // Pushing alone writes no layout, so a registry base's layers are never downloaded.
   options.output = !f.output.empty() ? f.output : f.push.empty() ? "stowage-out/image" : "";
   options.push = f.push;
+  if (g.json)
+    check_json_text("--output", options.output.string());
   if (!f.manifests.empty() && f.push.empty()) {
     throw InputError("--manifests needs --push",
                      "manifests pin the pushed image by digest; "

@@ -6,6 +6,7 @@
 #include "cache/cache_dir.h"
 #include "cache/prune.h"
 #include "cli/commands.h"
+#include "cli/flag_limits.h"
 #include "cli/report.h"
 
 namespace stowage::cli {
@@ -22,6 +23,8 @@ void run_prune(const PruneFlags& f, const GlobalFlags& g) {
   options.keep = std::chrono::hours(24 * f.keep_days);
   options.dry_run = f.dry_run;
   auto dir = cache::CacheDir::at_or_default(f.cache);
+  if (g.json)
+    check_json_text(f.cache.empty() ? "the cache directory" : "--cache", dir.root().string());
   auto r = cache::prune_cache(dir, options);
   if (g.json) {
     fmt::print("{}\n", nlohmann::json{{"cache", dir.root().string()},

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/printable.h"
 #include "layers/oci_layout.h"
+#include "layers/tar_writer.h"
 
 namespace stowage::cli {
 
@@ -28,6 +29,14 @@ void check_layout_tag(std::string_view flag, std::string_view tag) {
     throw InputError(std::string(flag) + " \"" + printable(tag) + "\" is not a valid image name",
                      "use letters and digits separated by one of - . _ : @ + / (e.g. v1.2), "
                      "as OCI layouts require");
+  }
+}
+
+void check_json_text(std::string_view flag, std::string_view value) {
+  if (!layers::valid_utf8(value)) {
+    throw InputError(std::string(flag) + " \"" + printable(value) + "\" is not valid UTF-8",
+                     "--json prints it, and JSON can hold only text; rename it or leave out "
+                     "--json");
   }
 }
 

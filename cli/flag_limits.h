@@ -26,4 +26,8 @@ void check_chunk_size(std::int64_t bytes);
 // `flag` (--tag) names an image in an OCI layout: layers::valid_ref_name().
 void check_layout_tag(std::string_view flag, std::string_view tag);
 
+// With --json, a path given as `flag` that the result repeats must be valid UTF-8: JSON holds
+// only text, and finding out after the work is done would lose its result to a library error.
+void check_json_text(std::string_view flag, std::string_view value);
+
 }  // namespace stowage::cli

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/flag_limits.h"
 #include "cli/layout_argument.h"
 #include "cli/registry_flags.h"
 #include "cli/report.h"
@@ -58,6 +59,8 @@ Inspected from_registry(const std::string& text, const layers::Platform& platfor
 }
 
 void run_inspect(const InspectFlags& f, const GlobalFlags& g) {
+  if (g.json)
+    check_json_text("IMAGE", f.image);
   auto platform = layers::Platform::parse(f.platform);
   Inspected image = f.image.starts_with("oci:")
                         ? from_layout(parse_layout_argument(f.image), platform)

@@ -7,11 +7,6 @@
 #include "core/error.h"
 #include "core/printable.h"
 
-namespace {
-// Long enough for any message stowage writes; a registry's novel is cut.
-constexpr std::size_t kErrorMax = 4096;
-}  // namespace
-
 int main(int argc, char** argv) {
   CLI::App app{"stowage: daemonless container images for ML model serving"};
   app.require_subcommand(1);
@@ -33,10 +28,12 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   } catch (const stowage::Error& e) {
     // Messages can quote a registry, an image or a file name: one printable line each.
-    std::cerr << "stowage: error: " << stowage::printable(e.what(), kErrorMax) << '\n';
+    std::cerr << "stowage: error: " << stowage::printable(e.what(), stowage::kPrintableMessageMax)
+              << '\n';
     return e.exit_code();
   } catch (const std::exception& e) {
-    std::cerr << "stowage: error: " << stowage::printable(e.what(), kErrorMax) << '\n';
+    std::cerr << "stowage: error: " << stowage::printable(e.what(), stowage::kPrintableMessageMax)
+              << '\n';
     return 1;
   }
   return 0;

@@ -7,8 +7,10 @@
 #include "builder/layer_names.h"
 #include "cache/build_history.h"
 #include "cli/commands.h"
+#include "cli/flag_limits.h"
 #include "cli/registry_flags.h"
 #include "cli/report.h"
+#include "core/printable.h"
 #include "recipes/layer_class.h"
 
 namespace stowage::cli {
@@ -23,6 +25,8 @@ struct PlanFlags {
 };
 
 void run_plan(const PlanFlags& f, const GlobalFlags& g) {
+  if (g.json)
+    check_json_text("RECIPE", f.recipe);
   builder::BuildOptions options;
   options.recipe = f.recipe;
   options.cache_dir = f.cache;
@@ -112,9 +116,12 @@ void run_plan(const PlanFlags& f, const GlobalFlags& g) {
         row["builds"].get<int>() == 0
             ? "-"
             : fmt::format("{}/{}", row["changed"].get<int>(), row["builds"].get<int>());
+    // Descriptions name the recipe's files and wheels, and a base layer's media type is the
+    // registry's word: one printable line per layer.
     fmt::print("{:>3}  {:<12}  {:>6}  {:>10}  {:<11}  {:<6}  {:>7}  {}\n", row["layer"].get<int>(),
-               row["class"].get<std::string>(), files, size, compression,
-               row["status"].get<std::string>(), changed, row["description"].get<std::string>());
+               row["class"].get<std::string>(), files, size, printable(compression),
+               row["status"].get<std::string>(), changed,
+               printable(row["description"].get<std::string>()));
   }
   if (!history.empty()) {
     fmt::print(
@@ -123,7 +130,7 @@ void run_plan(const PlanFlags& f, const GlobalFlags& g) {
         history.size());
   }
   for (const auto& w : warnings)
-    fmt::print(stderr, "stowage: warning: {}\n", w);
+    print_warning(w);
 }
 
 }  // namespace

@@ -91,4 +91,8 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
+void print_warning(std::string_view message) {
+  std::fprintf(stderr, "stowage: warning: %s\n", printable(message, kPrintableMessageMax).c_str());
+}
+
 }  // namespace stowage

@@ -16,7 +16,13 @@
 namespace stowage {
 
 inline constexpr std::size_t kPrintableDefaultMax = 1024;
+// Long enough for any message stowage writes itself; a registry's or an index's novel is cut.
+inline constexpr std::size_t kPrintableMessageMax = 4096;
 
 std::string printable(std::string_view text, std::size_t max_bytes = kPrintableDefaultMax);
+
+// Writes "stowage: warning: MESSAGE" to stderr as one printable() line. Every warning goes
+// through here: they quote file names, wheel names and what an index or a base image said.
+void print_warning(std::string_view message);
 
 }  // namespace stowage

@@ -94,7 +94,7 @@ void ImageFilesystem::apply_layer(const std::filesystem::path& blob, const KeepC
       }
       case TarReaderEntry::Type::file:
         if (keep && keep(e->path, *e))
-          node.content = reader.read_all();
+          node.content = std::make_shared<const std::string>(reader.read_all());
         break;
       case TarReaderEntry::Type::other:
         break;

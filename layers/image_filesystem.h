@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,9 +27,11 @@ struct FsNode {
   // Hard links, devices and FIFOs count as files: what matters to readers is "not a directory".
   enum class Type : char { file = 'f', directory = 'd', symlink = 'l' };
   Type type = Type::file;
-  std::uint32_t mode = 0;              // permission bits (07777)
-  std::string target;                  // symlinks: the target exactly as stored
-  std::optional<std::string> content;  // regular files a KeepContent asked for
+  std::uint32_t mode = 0;  // permission bits (07777)
+  std::string target;      // symlinks: the target exactly as stored
+  // Regular files a KeepContent asked for. Shared, not copied, by every hard link to the file:
+  // a layer of a few kilobytes can hold 100,000 links to one kept file.
+  std::shared_ptr<const std::string> content;
 };
 
 class ImageFilesystem {

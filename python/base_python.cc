@@ -136,11 +136,15 @@ BasePython probe_base_python(const std::vector<fs::path>& layers, const fs::path
   std::map<std::string, std::set<std::string>> prefixes_by_version;
   bool musl = false;
   std::pair<int, int> musl_version{0, 0};
+  std::set<const std::string*> scanned;
   for (const auto& [path, node] : image.nodes()) {
     std::smatch m;
     if (std::regex_match(path, m, os_py_pattern())) {
       prefixes_by_version[m[2]].insert(m[1]);
     } else if (is_libc_path(path)) {
+      // Hard links share their bytes: each file is scanned once, however many names it has.
+      if (node.content && !scanned.insert(node.content.get()).second)
+        continue;
       auto v = libc_version_of(path, node);
       if (v && v->first == 2 && v->second > b.glibc_minor) {
         b.glibc_major = 2;

@@ -176,13 +176,14 @@ class Upload {
     // byte is resent rather than skipped.
     std::int64_t last = 0;
     std::string_view end = std::string_view(range).substr(dash + 1);
-    if (std::from_chars(end.data(), end.data() + end.size(), last).ec != std::errc()) {
+    // A negative end, or one past the blob (INT64_MAX would overflow `last + 1`), is no
+    // session of this blob's.
+    if (std::from_chars(end.data(), end.data() + end.size(), last).ec != std::errc() || last < 0 ||
+        last >= blob_.size) {
       location_ = open_session();
       return;
     }
     offset_ = last == 0 ? 0 : last + 1;
-    if (offset_ > blob_.size)
-      location_ = open_session();
   }
 
   transport::RegistryTransport& t_;

@@ -1,21 +1,16 @@
 // Step: prepare. The recipe, the base image, the content and the plan, checked before any
 // layer is built; writes nothing but the cache.
-#include <cstdio>
-
 #include "builder/build.h"
 #include "builder/entrypoint_check.h"
 #include "builder/layer_key.h"
 #include "builder/python_content.h"
 #include "builder/secret_env.h"
 #include "builder/steps/steps.h"
+#include "core/printable.h"
 
 namespace stowage::builder {
 
 namespace {
-
-void warn(const std::string& warning) {
-  std::fprintf(stderr, "stowage: warning: %s\n", warning.c_str());
-}
 
 // The recipe's model, code and Python content, with the entrypoint checked against it.
 std::vector<ContentItem> collect_content(const BuildOptions& options, const PreparedBuild& p,
@@ -24,14 +19,15 @@ std::vector<ContentItem> collect_content(const BuildOptions& options, const Prep
   auto content =
       collect_recipe_content(p.recipe, {options.output, options.manifests, cache.dir.root()});
   for (const auto& warning : secret_file_warnings(p.recipe, content))
-    warn(warning);
+    print_warning(warning);
   PythonContentOptions python;
   python.wheel_downloads = cache.dir.wheel_downloads();
   python.verified_wheels = cache.dir.verified_wheels();
   python.base_python_probes = cache.dir.base_python_probes();
   python.platform = options.platform;
   python.progress = options.progress;
-  python.warn = warn;
+  // Warnings quote wheel and file names and what an index said: print_warning() escapes them.
+  python.warn = print_warning;
   auto packages = python_content(p.recipe, p.base, cache.blobs, python);
   content.insert(content.end(), std::make_move_iterator(packages.begin()),
                  std::make_move_iterator(packages.end()));
@@ -39,7 +35,7 @@ std::vector<ContentItem> collect_content(const BuildOptions& options, const Prep
   auto entrypoint =
       check_entrypoint(p.recipe, p.base, content, cache.blobs, cache.dir.entrypoint_indexes());
   if (!entrypoint.warning.empty())
-    warn(entrypoint.warning);
+    print_warning(entrypoint.warning);
   return content;
 }
 
@@ -50,7 +46,7 @@ PreparedBuild prepare(const BuildOptions& options, registry::Client& client) {
   p.recipe = recipes::load_recipe(options.recipe);
   // A secret in env, labels or serve.command would be published (builder/secret_env.h).
   for (const auto& warning : recipe_secret_warnings(p.recipe))
-    warn(warning);
+    print_warning(warning);
   // Refuse impossible combinations before any work; this also settles the default base.
   p.resolution = knowledge::KnowledgeBase::builtin().resolve(p.recipe);
   // A bad push target is bad input: refuse it before any work.

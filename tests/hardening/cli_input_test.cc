@@ -263,3 +263,75 @@ TEST_CASE("inspect shows a crafted image's config escaped") {
   CHECK(r.out.find('\x1b') == std::string::npos);
   CHECK(json::parse(r.out)["config"]["config"]["Env"][1] == "B=x\n::add-mask::y");
 }
+
+TEST_CASE("plan rows and build warnings show hostile names escaped") {
+  TempDir tmp;
+  const fs::path p = tmp / "p";
+  // A label key the secret check warns about, with a screen clear in it.
+  make_project(p, 4, 0, 0, "labels: {\"ci.token\\e[2J\": \"label-hidden-value\"}\n");
+  // Valid UTF-8, so the walk takes them: an OSC window-title sequence in a model big enough
+  // for a layer (and a plan row) of its own, a screen clear in a key file's name (a warning).
+  const std::string osc = "w\x1b]0;owned\x07.bin";
+  write_text(p / "models" / osc, std::string(100 * 1024, 'm'));
+  write_text(p / "app/id_rsa\x1b[2J", "key");
+  const std::string recipe = (p / "stowage.yaml").string();
+
+  ProcessResult r = run_stowage({"plan", recipe}, tmp / "cache");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_FALSE(hostile(r.out));
+  CHECK_FALSE(hostile(r.err));
+  CHECK_THAT(r.out, Catch::Contains("w\\x1b]0;owned\\x07.bin"));
+  CHECK_THAT(r.err, Catch::Contains("stowage: warning: ") &&
+                        Catch::Contains("/app/id_rsa\\x1b[2J goes into the image"));
+
+  r = run_stowage({"build", recipe, "--output", (tmp / "out").string()}, tmp / "cache");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_FALSE(hostile(r.err));
+  CHECK_THAT(r.err, Catch::Contains("/app/id_rsa\\x1b[2J goes into the image"));
+  CHECK_THAT(r.err, Catch::Contains("labels.ci.token\\x1b[2J looks like a secret"));
+
+  // --json keeps the names as they are, JSON-escaped.
+  r = run_stowage({"plan", recipe, "--json"}, tmp / "cache");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find('\x1b') == std::string::npos);
+  const json plan = json::parse(r.out);
+  bool named = false;
+  for (const auto& row : plan["layers"])
+    named = named || row["description"].get<std::string>().find(osc) != std::string::npos;
+  CHECK(named);
+}
+
+TEST_CASE("--json refuses a path it could not print, before any work") {
+  TempDir tmp;
+  make_project(tmp / "p", 5, 1, 1024);
+  const std::string recipe = (tmp / "p/stowage.yaml").string();
+  const std::string bad = "out-\xff\xfe";
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"build", recipe, "--json", "--output", (tmp / bad).string()}, "--output \""},
+      {{"build", recipe, "--json", "--output", (tmp / "out").string(), "--tag", "v\xff"},
+       "--tag \"v\\xff\""},
+      {{"inspect", "--json", "oci:" + (tmp / bad).string()}, "IMAGE \"oci:"},
+      {{"cache", "prune", "--json", "--cache", (tmp / bad).string()}, "--cache \""},
+  };
+  for (const Case& c : cases) {
+    const ProcessResult r = run_stowage(c.args, tmp / "cache");
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::StartsWith("stowage: error: " + c.says));
+    CHECK_THAT(r.err, !Catch::Contains("json.exception"));
+    CHECK_FALSE(fs::exists(tmp / bad));
+  }
+  // The plan's recipe is in its JSON too.
+  fs::copy_file(recipe, tmp / "p" / "r\xff.yaml");
+  const ProcessResult r =
+      run_stowage({"plan", (tmp / "p" / "r\xff.yaml").string(), "--json"}, tmp / "cache");
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::StartsWith("stowage: error: RECIPE \""));
+}

@@ -107,6 +107,31 @@ TEST_CASE("chunked push resumes from the registry's Range after a dropped PATCH"
   CHECK(skopeo_digest(server.host() + "/resume/app:v1") == image.digest.str());
 }
 
+// The end of the session's Range is the registry's number: INT64_MAX once overflowed
+// `last + 1`, and a negative end became a negative offset to read the blob from.
+TEST_CASE("a session status with an impossible Range starts a new session") {
+  for (const std::string range : {"0-9223372036854775807", "0--5"}) {
+    INFO(range);
+    RegistryServer server;
+    TempDir dir;
+    TestImage image = make_test_image(dir / "img", {512 * 1024}, 13);
+    ProxyFault drop{"PATCH", "/blobs/uploads/", 2, "drop"};
+    ProxyFault status{"GET", "/blobs/uploads/", 1, "range"};
+    status.range = range;
+    FaultProxy proxy(server.port(), {drop, status});
+    Client client(proxy_options(proxy));
+    Reference ref = Reference::parse(proxy.host() + "/range/app:v1");
+    registry::PushOptions options;
+    options.chunk_size = 100 * 1024;
+    options.parallelism = 1;
+    registry::push_image(client, ref, image.image, local(image), options);
+    std::string log = proxy.log();
+    INFO(log);
+    CHECK_THAT(log, Catch::Contains("-> 204 range"));
+    CHECK(skopeo_digest(server.host() + "/range/app:v1") == image.digest.str());
+  }
+}
+
 TEST_CASE("a registry that keeps failing ends in a clear error and no tag") {
   RegistryServer server;
   TempDir dir;

@@ -14,6 +14,8 @@ More actions, for tests/hardening:
                 whole body, so the extra bytes poison the kept-alive connection;
   "short_body"  forward only the first half of the request body upstream (Content-Length fixed
                 to match), so the registry stores or hashes a partial upload.
+  "range"       forward, then answer with the rule's "range" as the Range header (an upload
+                session's status that a hostile registry made up).
 A rule with "probability" (0..1) instead of "nth" fires on each matching request with that
 probability, drawn from a generator seeded by --seed (so a run is repeatable).
 """
@@ -121,11 +123,15 @@ def main():
             data = resp.read()
             upstream.close()
             outcome = "%d" % resp.status
-            if action in ("truncate", "bad_length", "short_body"):
+            if action in ("truncate", "bad_length", "short_body", "range"):
                 outcome += " " + action
+            headers_out = resp.getheaders()
+            if action == "range":
+                headers_out = [(k, v) for k, v in headers_out if k.lower() != "range"]
+                headers_out.append(("Range", fault["range"]))
             log("%s %s -> %s" % (method, path, outcome))
             self.send_response_only(resp.status, resp.reason)
-            for k, v in resp.getheaders():
+            for k, v in headers_out:
                 if k.lower() not in HOP_BY_HOP and k.lower() != "content-length":
                     self.send_header(k, v)
             # A HEAD answer keeps the upstream length: it describes the body not sent.

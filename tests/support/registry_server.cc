@@ -152,7 +152,7 @@ FaultProxy::FaultProxy(int upstream_port, const std::vector<ProxyFault>& faults)
             "\",\"nth\":" + std::to_string(f.nth) + ",\"action\":\"" + f.action +
             "\",\"status\":" + std::to_string(f.status) +
             ",\"retry_after\":" + std::to_string(f.retry_after) +
-            ",\"seconds\":" + std::to_string(f.seconds) + "}";
+            ",\"seconds\":" + std::to_string(f.seconds) + ",\"range\":\"" + f.range + "\"}";
   }
   json += "]";
   write_text(dir_ / "faults.json", json);

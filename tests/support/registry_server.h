@@ -83,6 +83,7 @@ struct ProxyFault {
   int status = 503;
   int retry_after = -1;
   int seconds = 0;
+  std::string range = {};  // "range": forward, then answer with this Range header instead
 };
 
 // A plain-HTTP proxy on loopback that forwards to `upstream_port` (keeping the Host header, so
