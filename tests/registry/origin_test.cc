@@ -13,6 +13,7 @@
 #include "tests/support/loopback_client.h"
 #include "tests/support/pushable_image.h"
 #include "tests/support/registry_server.h"
+#include "tests/support/stowage_cli.h"
 #include "tests/support/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -248,4 +249,25 @@ TEST_CASE("a registry dripping an answer fails the request by its deadline, retr
   for (const auto& r : registry.requests())
     attempts += r.path.find("/manifests/") != std::string::npos ? 1 : 0;
   CHECK(attempts == 3);
+}
+
+TEST_CASE("--http-timeout and --min-rate set the limits of the stowage binary") {
+  TempDir dir;
+  Rogue registry(dir.path(), {"--drip", "/manifests/"});
+  const std::string image = registry.host() + "/a/b:1";
+  for (std::string flag : {"--http-timeout", "--min-rate"}) {
+    ProcessResult bad = run_stowage({"inspect", image, flag, "0"}, dir / "cache");
+    CHECK(bad.exit_code == 2);
+    CHECK_THAT(bad.err, Catch::Contains(flag));
+  }
+  // 1 s + 1000 bytes at 100 kB/s per attempt, each attempt retried with the default policy.
+  auto start = std::chrono::steady_clock::now();
+  ProcessResult r = run_stowage({"inspect", image, "--insecure-registry", registry.host(),
+                                 "--http-timeout", "1", "--min-rate", "100000"},
+                                dir / "cache");
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::StartsWith("stowage: error: ") && Catch::Contains("127.0.0.1") &&
+                        Catch::Contains("deadline"));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));
 }
