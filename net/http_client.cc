@@ -30,14 +30,98 @@ struct SlistDeleter {
 };
 using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
+std::string bytes_text(std::int64_t n) {
+  if (n < (10 << 10))
+    return std::to_string(n) + " bytes";
+  if (n < (10 << 20))
+    return std::to_string(n >> 10) + " KiB";
+  return std::to_string(n >> 20) + " MiB";
+}
+
+std::string duration_text(std::chrono::milliseconds d) {
+  if (d < std::chrono::seconds(10))
+    return std::to_string(d.count()) + " ms";
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s";
+}
+
+// Applies TransferLimits to one request, from the progress callback (called about once a
+// second, idle or not). Throws a transient NetworkError when a rule is broken.
+class Pace {
+ public:
+  Pace(const TransferLimits& limits, const Request& request)
+      : limits_(limits), request_(request), start_(Clock::now()), mark_time_(start_) {}
+
+  void check(std::int64_t download_total, std::int64_t downloaded, std::int64_t uploaded,
+             bool uploading) {
+    if (limits_.min_rate <= 0)
+      return;
+    auto now = Clock::now();
+    std::int64_t size = std::max({request_.body_size, download_total, downloaded, uploaded});
+    auto deadline = limits_.base + std::chrono::milliseconds(static_cast<std::int64_t>(
+                                       static_cast<double>(size) * 1000.0 / limits_.min_rate));
+    if (now - start_ > deadline) {
+      fail("did not complete it within its deadline of " + duration_text(deadline) + " (" +
+           duration_text(limits_.base) + " plus " + bytes_text(size) + " at the minimum rate of " +
+           bytes_text(limits_.min_rate) + "/s)");
+    }
+    // The window restarts whenever the transfer changes phase: it judges a moving body only,
+    // not the server's work between the request's last byte and the answer's first.
+    Phase phase = downloaded > 0 ? Phase::receiving : uploading ? Phase::sending : Phase::waiting;
+    std::int64_t moved = downloaded + uploaded;
+    if (phase != phase_) {
+      phase_ = phase;
+      mark_time_ = now;
+      mark_bytes_ = moved;
+      return;
+    }
+    if (phase == Phase::waiting || now - mark_time_ < limits_.window)
+      return;
+    auto seconds = std::chrono::duration<double>(now - mark_time_).count();
+    if (static_cast<double>(moved - mark_bytes_) <
+        static_cast<double>(limits_.min_rate) * seconds) {
+      fail("moved " + bytes_text(moved - mark_bytes_) + " in " +
+           duration_text(std::chrono::duration_cast<std::chrono::milliseconds>(now - mark_time_)) +
+           ", below the minimum average rate of " + bytes_text(limits_.min_rate) + "/s");
+    }
+    mark_time_ = now;
+    mark_bytes_ = moved;
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  enum class Phase { sending, waiting, receiving };
+
+  [[noreturn]] void fail(const std::string& what) const {
+    std::string cause = url_host(request_.url) + " " + what;
+    throw NetworkError(request_.method + " " + url_for_message(request_.url) + " failed: " + cause,
+                       NetworkError::Kind::transient, cause);
+  }
+
+  const TransferLimits& limits_;
+  const Request& request_;
+  Clock::time_point start_;
+  Phase phase_ = Phase::waiting;
+  Clock::time_point mark_time_;
+  std::int64_t mark_bytes_ = 0;
+};
+
 // Per-request state the curl callbacks work on. Callbacks never let an exception cross into
 // C: they park it here and make curl abort; send() rethrows it.
 struct Transfer {
   const Request& request;
   Response& response;
   CURL* curl;
+  Pace pace;
   std::unique_ptr<ByteReader> reader;
+  bool reader_done = false;
   std::exception_ptr error;
+
+  bool uploading() const {
+    if (!reader || reader_done)
+      return false;
+    return request.body_size == Request::kUnknownSize ||
+           response.bytes_sent < (request.body ? request.body_size : 0);
+  }
 };
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -87,6 +171,7 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
   try {
     std::size_t n = t->reader->read(std::span(reinterpret_cast<std::byte*>(buffer), size * count));
     t->response.bytes_sent += static_cast<std::int64_t>(n);
+    t->reader_done = n == 0;
     if (t->request.body_size != Request::kUnknownSize &&
         (t->response.bytes_sent > t->request.body_size ||
          (n == 0 && t->response.bytes_sent != t->request.body_size))) {
@@ -99,6 +184,18 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
     t->error = std::current_exception();
     return CURL_READFUNC_ABORT;
   }
+}
+
+int on_progress(void* user, curl_off_t download_total, curl_off_t downloaded, curl_off_t,
+                curl_off_t uploaded) {
+  auto* t = static_cast<Transfer*>(user);
+  try {
+    t->pace.check(download_total, downloaded, uploaded, t->uploading());
+  } catch (...) {
+    t->error = std::current_exception();
+    return 1;  // makes curl abort with CURLE_ABORTED_BY_CALLBACK
+  }
+  return 0;
 }
 
 CURLcode on_ssl_context(CURL*, void* ssl_ctx, void* user) {
@@ -195,6 +292,8 @@ Response HttpClient::send(const Request& request) {
             NetworkError::Kind::permanent, cause);
       }
       hop = redirected(redirects == 0 ? request : hop, response, request.url);
+      if (request.check_redirect)
+        request.check_redirect(hop.url);
       curl_easy_reset(handle->curl);
       response = perform(*handle, hop);
     }
@@ -206,7 +305,7 @@ Response HttpClient::send(const Request& request) {
 Response HttpClient::perform(Handle& handle, const Request& request) {
   CURL* c = handle.curl;
   Response response;
-  Transfer t{request, response, c, nullptr, nullptr};
+  Transfer t{request, response, c, Pace(options_.limits, request), nullptr, false, nullptr};
 
   check(curl_easy_setopt(c, CURLOPT_URL, request.url.c_str()));
   check(curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https"));
@@ -230,6 +329,9 @@ Response HttpClient::perform(Handle& handle, const Request& request) {
   check(curl_easy_setopt(c, CURLOPT_HEADERDATA, &t));
   check(curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body));
   check(curl_easy_setopt(c, CURLOPT_WRITEDATA, &t));
+  check(curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L));
+  check(curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress));
+  check(curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t));
   if (request.decode_content)
     check(curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""));
   // Chosen for this hop's own host only; redirects never carry them further (redirect.h).

@@ -72,6 +72,10 @@ struct Request {
   // CDNs), at most kMaxRedirects, to http and https only; see redirect.h for what each hop
   // keeps. Off: a redirect is returned like any other response.
   bool follow_redirects = false;
+  // Called with each redirect's target URL before it is requested; throwing refuses the hop
+  // (the exception reaches the caller of send()). Lets a layer above apply its own rule about
+  // where requests may go, such as the registry transport's origin rule.
+  std::function<void(const std::string& url)> check_redirect;
   // Send "Accept-Encoding" with every encoding libcurl can decode, and hand decoded bytes to
   // the caller. Off by default: a blob's bytes are checked against its digest as sent.
   bool decode_content = false;
@@ -116,6 +120,30 @@ class NetworkError : public Error {
   std::string cause_;
 };
 
+// How long one request may take, so that a server trickling bytes cannot hold stowage forever
+// (the stall timeout only catches silence). Two rules, both failing the request with a
+// transient NetworkError that names the host and the rule:
+//   - a deadline: `base` plus the body size divided by `min_rate`, the size being the larger
+//     of the request's and the response's (as announced, or as moved so far when unknown);
+//   - a minimum average rate: while a body is moving (not while the server works between the
+//     last byte sent and the first byte of its answer, which the stall timeout bounds), fewer
+//     than `min_rate` × `window` bytes in any `window`.
+struct TransferLimits {
+  // Longer than the connection budget (30 s) plus the stall timeout (120 s, which covers a
+  // registry verifying a multi-GiB blob after its last byte), so the deadline never fails an
+  // honest request before the stall rule would; short enough that a CI job hears about a
+  // hung server within minutes, not at its own time limit.
+  std::chrono::milliseconds base{std::chrono::minutes(5)};
+  // Bytes per second, 64 KiB/s (0.5 Mbit/s per connection). An honest slow CI link passes
+  // with room: 20 Mbit/s shared by a push's 4 parallel uploads is ~600 KiB/s each. Slower than
+  // this a 10 GiB model takes 45 hours, past any CI job's limit: broken, not slow.
+  std::int64_t min_rate = 64 << 10;
+  // The averaging window: long enough to ride out TCP loss recovery and a registry's storage
+  // pausing a connection for tens of seconds (an S3 part flush, a GC pause); half the stall
+  // timeout, so a dripping server fails within about a minute.
+  std::chrono::milliseconds window{std::chrono::seconds(60)};
+};
+
 struct HttpOptions {
   // Sent on every request.
   std::string user_agent;
@@ -126,6 +154,8 @@ struct HttpOptions {
   // A transfer that moves no byte for this long is a stall and fails with NetworkError. Long
   // enough for a registry to verify a multi-GiB blob after its last byte arrived.
   std::chrono::milliseconds stall_timeout{std::chrono::seconds(120)};
+  // The deadline and minimum average rate of every request (each redirect hop on its own).
+  TransferLimits limits;
   // Logins sent (HTTP Basic) to the hosts they are written down for, on requests that carry
   // neither an Authorization header nor credentials in their URL. Empty (the default) = none:
   // registries have their own keychain; package indexes use Netrc::load(default_path()).

@@ -13,7 +13,7 @@ Client::Client(ClientOptions options)
       keychain_(options_.keychain ? *options_.keychain : Keychain::from_environment()),
       // No netrc: registry logins come from the keychain alone.
       http_(net::HttpOptions{user_agent(), options_.ca_file, options_.connect_timeout,
-                             options_.stall_timeout, net::Netrc{}}) {}
+                             options_.stall_timeout, options_.limits, net::Netrc{}}) {}
 
 transport::RegistryTransport& Client::transport(const Reference& ref) {
   std::lock_guard lock(mutex_);

@@ -29,6 +29,9 @@ struct ClientOptions {
   // See HttpOptions: connection set-up budget, and how long a transfer may move no byte.
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds stall_timeout{std::chrono::seconds(120)};
+  // Each request's deadline and minimum average rate (--http-timeout, --min-rate); a request
+  // that breaks them is a transient failure, retried per `retry`.
+  net::TransferLimits limits;
   // Where credentials come from; default Keychain::from_environment().
   std::optional<Keychain> keychain;
 };

@@ -13,8 +13,9 @@ constexpr std::chrono::seconds kMaxRefreshMargin{30};
 }  // namespace
 
 Authenticator::Authenticator(std::string registry, net::HttpClient& http,
+                             const OriginPolicy& policy,
                              std::function<std::optional<Credentials>()> lookup)
-    : registry_(std::move(registry)), http_(http), lookup_(std::move(lookup)) {}
+    : registry_(std::move(registry)), http_(http), policy_(policy), lookup_(std::move(lookup)) {}
 
 const std::optional<Credentials>& Authenticator::credentials() {
   if (!looked_up_) {
@@ -44,7 +45,7 @@ std::string Authenticator::authorization(const std::vector<std::string>& scopes)
   auto& cached = tokens_[key(scopes)];
   if (cached.value.empty() || now >= cached.expires_at) {
     auto issued = now;
-    cached = fetch_token(http_, *challenge_, scopes, credentials(), registry_);
+    cached = fetch_token(http_, *challenge_, scopes, credentials(), registry_, policy_);
     // Renew at 90% of the lifetime, or 30 s before expiry for long-lived tokens.
     auto lifetime = cached.expires_at - issued;
     cached.expires_at -= std::min<std::chrono::steady_clock::duration>(

@@ -17,20 +17,22 @@
 #include "registry/credentials.h"
 #include "registry/transport/bearer.h"
 #include "registry/transport/challenge.h"
+#include "registry/transport/origin_policy.h"
 
 namespace stowage::registry::transport {
 
 class Authenticator {
  public:
   // `lookup` is called at most once, on the first challenge, so anonymous registries never
-  // run a credential helper. Neither reference is owned.
-  Authenticator(std::string registry, net::HttpClient& http,
+  // run a credential helper. `policy` says which token realms may receive the credentials.
+  // No reference is owned.
+  Authenticator(std::string registry, net::HttpClient& http, const OriginPolicy& policy,
                 std::function<std::optional<Credentials>()> lookup);
 
   // The Authorization header value for a request needing `scopes`, or "" to send none.
   // Fetches (and caches) a bearer token when the registry wants one, refreshing it shortly
   // before it expires so a long upload never starts a request with a stale token. Throws
-  // Error when the token service refuses.
+  // Error when the token service refuses, or when the credentials may not go to its realm.
   std::string authorization(const std::vector<std::string>& scopes);
 
   // Handles a 401 answered to a request sent with `scopes`: records the challenge, drops the
@@ -45,6 +47,7 @@ class Authenticator {
 
   std::string registry_;
   net::HttpClient& http_;
+  const OriginPolicy& policy_;
   std::function<std::optional<Credentials>()> lookup_;
   std::mutex mutex_;
   std::optional<Challenge> challenge_;

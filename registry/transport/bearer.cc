@@ -44,13 +44,15 @@ std::string basic_authorization(const Credentials& credentials) {
 
 BearerToken fetch_token(net::HttpClient& http, const Challenge& challenge,
                         const std::vector<std::string>& scopes,
-                        const std::optional<Credentials>& credentials,
-                        const std::string& registry) {
+                        const std::optional<Credentials>& credentials, const std::string& registry,
+                        const OriginPolicy& policy) {
   std::string realm = challenge.param("realm");
   if (realm.empty()) {
     throw Error("registry " + registry + " asked for a bearer token without saying where to get it",
                 "its WWW-Authenticate header has no realm");
   }
+  if (credentials && (!credentials->identity_token.empty() || !credentials->username.empty()))
+    policy.check_token_realm(realm);
   std::string service = challenge.param("service");
   net::Request req;
   if (credentials && !credentials->identity_token.empty()) {

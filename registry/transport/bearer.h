@@ -13,6 +13,7 @@
 #include "net/http_client.h"
 #include "registry/credentials.h"
 #include "registry/transport/challenge.h"
+#include "registry/transport/origin_policy.h"
 
 namespace stowage::registry::transport {
 
@@ -22,11 +23,15 @@ struct BearerToken {
 };
 
 // Fetches a token for `scopes` ("repository:org/app:pull,push") from the realm of `challenge`.
-// `registry` names the registry in messages. Throws Error: a 401/403 says the credentials were
-// rejected (without showing them), anything else names the token service and status.
+// `registry` names the registry in messages. Credentials (Basic or a refresh token) are sent
+// only to a realm `policy` allows; without credentials any realm is asked anonymously. Throws
+// Error: a realm the credentials may not go to (nothing is sent), a 401/403 says the
+// credentials were rejected (without showing them), anything else names the token service and
+// status.
 BearerToken fetch_token(net::HttpClient& http, const Challenge& challenge,
                         const std::vector<std::string>& scopes,
-                        const std::optional<Credentials>& credentials, const std::string& registry);
+                        const std::optional<Credentials>& credentials, const std::string& registry,
+                        const OriginPolicy& policy);
 
 // How long to use a token whose answer said "expires_in": `expires_in` (seconds) clamped to
 // [1 s, 24 h], or the spec's 60 s when it is absent or not a positive number. The value comes

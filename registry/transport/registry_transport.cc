@@ -19,7 +19,9 @@ RegistryTransport::RegistryTransport(std::string registry, std::string host, boo
       insecure_(insecure),
       http_(http),
       retry_(retry),
-      auth_(registry_, http_, [&keychain, name = registry_] { return keychain.lookup(name); }) {}
+      policy_(registry_, host_, insecure_),
+      auth_(registry_, http_, policy_,
+            [&keychain, name = registry_] { return keychain.lookup(name); }) {}
 
 void RegistryTransport::ping() {
   std::vector<std::string> schemes = {"https"};
@@ -78,9 +80,17 @@ std::string RegistryTransport::base_url() {
 
 net::Response RegistryTransport::send(net::Request request, std::vector<std::string> scopes,
                                       bool retry) {
+  // An absolute URL still needs the challenge the ping learns.
+  const std::string registry_url = base_url();
   if (request.url.starts_with("/"))
-    request.url = base_url() + request.url;
-  base_url();  // an absolute URL still needs the challenge the ping learns
+    request.url = registry_url + request.url;
+  policy_.check_request(registry_url, request.url);
+  const bool authorize = policy_.may_authorize(registry_url, request.url);
+  if (request.follow_redirects) {
+    request.check_redirect = [this, registry_url](const std::string& url) {
+      policy_.check_request(registry_url, url);
+    };
+  }
   // Once part of a body reached the sink, sending again would deliver those bytes twice: such
   // a failure goes to the caller, who knows how to resume.
   std::int64_t delivered = 0;
@@ -96,7 +106,8 @@ net::Response RegistryTransport::send(net::Request request, std::vector<std::str
     net::Response r;
     try {
       net::Request attempt = request;
-      if (std::string authz = auth_.authorization(scopes); !authz.empty()) {
+      if (std::string authz = authorize ? auth_.authorization(scopes) : std::string();
+          !authz.empty()) {
         attempt.headers.emplace_back("Authorization", std::move(authz));
       }
       r = http_.send(attempt);
@@ -105,7 +116,7 @@ net::Response RegistryTransport::send(net::Request request, std::vector<std::str
         continue;
       throw;
     }
-    if (r.status == 401 && reauthentications < 2 &&
+    if (authorize && r.status == 401 && reauthentications < 2 &&
         auth_.unauthorized(r.header("WWW-Authenticate"), scopes)) {
       ++reauthentications;
       continue;

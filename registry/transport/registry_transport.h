@@ -1,8 +1,8 @@
 // Everything stowage sends to one registry goes through a RegistryTransport: it picks the
 // scheme (HTTPS; plain HTTP only for registries the user marked insecure), pings /v2/ once to
-// learn how the registry authenticates, adds authorization per request, answers 401s, and
-// retries transient failures. The layers are go-containerregistry's: ping → schemer → auth →
-// retry, around one shared HttpClient.
+// learn how the registry authenticates, adds authorization per request (to the registry's own
+// origin only, origin_policy.h), answers 401s, and retries transient failures. The layers are
+// go-containerregistry's: ping → schemer → auth → retry, around one shared HttpClient.
 #pragma once
 
 #include <memory>
@@ -15,6 +15,7 @@
 #include "net/retry.h"
 #include "registry/credentials.h"
 #include "registry/transport/authenticator.h"
+#include "registry/transport/origin_policy.h"
 
 namespace stowage::registry::transport {
 
@@ -38,12 +39,15 @@ class RegistryTransport {
   std::string base_url();
 
   // Sends `request` authorized for `scopes`. A URL starting with '/' is relative to
-  // base_url(). On 401 it re-authenticates (escalating scopes on insufficient_scope) and sends
-  // again, at most twice. With `retry`, network errors and 408/429/5xx are retried per the
-  // policy, honouring Retry-After; the request's body factory makes a fresh body each time. A
-  // network error after the response body started reaching the request's sink is not retried.
-  // Returns the final response whatever its status; throws NetworkError when the last attempt
-  // got no response, and Error when authentication itself fails.
+  // base_url(). An absolute URL on another origin (an upload session, a redirect to storage)
+  // is sent without Authorization and only over HTTPS; the same holds for every redirect hop.
+  // On 401 from the registry's own origin it re-authenticates (escalating scopes on
+  // insufficient_scope) and sends again, at most twice. With `retry`, network errors and
+  // 408/429/5xx are retried per the policy, honouring Retry-After; the request's body factory makes
+  // a fresh body each time. A network error after the response body started reaching the request's
+  // sink is not retried. Returns the final response whatever its status; throws NetworkError when
+  // the last attempt got no response, and Error when authentication itself fails or the URL is
+  // refused.
   net::Response send(net::Request request, std::vector<std::string> scopes, bool retry = true);
 
  private:
@@ -54,6 +58,7 @@ class RegistryTransport {
   bool insecure_;
   net::HttpClient& http_;
   net::RetryPolicy retry_;
+  OriginPolicy policy_;
   Authenticator auth_;
   std::mutex ping_mutex_;
   std::string base_url_;

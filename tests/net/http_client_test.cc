@@ -276,3 +276,80 @@ TEST_CASE("one client serves many threads") {
   CHECK(good == 20);
   CHECK(server.requests().size() == 20);
 }
+
+namespace {
+
+HttpClient client_with(TransferLimits limits) {
+  HttpOptions options;
+  options.user_agent = "stowage-test";
+  options.limits = limits;
+  return HttpClient(std::move(options));
+}
+
+// Sends `request`, expecting the transfer limits to fail it within `within`; returns the error.
+NetworkError limit_failure(HttpClient& http, const Request& request, std::chrono::seconds within) {
+  auto start = std::chrono::steady_clock::now();
+  try {
+    http.send(request);
+  } catch (const NetworkError& e) {
+    CHECK(std::chrono::steady_clock::now() - start < within);
+    return e;
+  }
+  FAIL("the request succeeded");
+  return NetworkError("unreachable");
+}
+
+}  // namespace
+
+TEST_CASE("a server dripping bytes cannot hold a request beyond its deadline or minimum rate") {
+  HttpTestServer server;
+  Request request;
+
+  SECTION("the deadline: a base plus the body's size at the minimum rate") {
+    // 1 s + 2000 bytes at 1000 bytes/s = 3 s; the drip would take 1000 s.
+    auto http = client_with({std::chrono::seconds(1), 1000, std::chrono::seconds(60)});
+    request.url = server.url() + "/drip?size=2000";
+    NetworkError e = limit_failure(http, request, std::chrono::seconds(8));
+    CHECK(e.transient());
+    CHECK_THAT(e.what(), Catch::Contains("127.0.0.1") && Catch::Contains("deadline of 3000 ms"));
+  }
+  SECTION("the deadline also bounds a status line and headers that never end") {
+    auto http = client_with({std::chrono::seconds(2), 1000, std::chrono::seconds(1)});
+    request.url = server.url() + "/drip?head=1";
+    NetworkError e = limit_failure(http, request, std::chrono::seconds(8));
+    CHECK(e.transient());
+    CHECK_THAT(e.cause(), Catch::StartsWith("127.0.0.1 ") && Catch::Contains("deadline"));
+  }
+  SECTION("the minimum average rate fails a large body long before its deadline") {
+    // 100 MB at 1000 bytes/s would have a deadline of 28 hours.
+    auto http = client_with({std::chrono::seconds(1), 1000, std::chrono::seconds(2)});
+    request.url = server.url() + "/drip?size=100000000";
+    NetworkError e = limit_failure(http, request, std::chrono::seconds(8));
+    CHECK(e.transient());
+    CHECK_THAT(e.cause(), Catch::StartsWith("127.0.0.1 ") &&
+                              Catch::Contains("below the minimum average rate of 1000 bytes/s"));
+  }
+}
+
+TEST_CASE("transfer limits leave honest requests alone") {
+  HttpTestServer server;
+  auto http = client_with({std::chrono::seconds(5), 1000, std::chrono::seconds(1)});
+
+  SECTION("a fast download of a body far larger than the rate allows per second") {
+    write_random(server.root() / "big.bin", 3'000'000, 3);
+    Request request;
+    request.url = server.url() + "/files/big.bin";
+    CHECK(http.send(request).body.size() == 3'000'000);
+  }
+  SECTION("a server working in silence after the request body, within the deadline") {
+    // The window (1 s) does not judge the wait between the last byte sent and the answer: that
+    // is the stall timeout's (and the deadline's) to bound.
+    std::string body(1000, 'b');
+    Request request;
+    request.method = "POST";
+    request.url = server.url() + "/sleep?seconds=2.5";
+    request.body_size = static_cast<std::int64_t>(body.size());
+    request.body = [&body] { return std::make_unique<StringReader>(body); };
+    CHECK(http.send(request).status == 201);
+  }
+}

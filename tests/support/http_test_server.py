@@ -17,8 +17,13 @@ count tries.
                                without an answer); later ones are answered as PATH would be
   /loop                        redirects to itself, forever
   /status/N                    answers N with a short body
+  /drip?size=N&rate=R          answers 200 with Content-Length N, then sends R bytes a second
+                               (default 2); with &head=1 the status line and headers
+                               themselves come at that rate, without end
+  /sleep?seconds=S             reads the request body, waits S seconds, answers 201 (a
+                               registry verifying an upload after its last byte)
 """
-import argparse, base64, gzip, json, os, threading
+import argparse, base64, gzip, json, os, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -46,6 +51,26 @@ def main():
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
+
+        def drip(self, size, rate, head):
+            self.close_connection = True
+            try:
+                if head:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    while True:
+                        self.wfile.write(b"X")
+                        self.wfile.flush()
+                        time.sleep(1 / rate)
+                self.send_response(200)
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                self.wfile.flush()
+                for _ in range(size):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(1 / rate)
+            except OSError:
+                pass
 
         def serve(self, target):
             url = urlsplit(target)
@@ -81,6 +106,12 @@ def main():
                 return self.answer(int(query.get("status", "503")), b"try again", headers)
             if kind == "loop":
                 return self.answer(302, b"again", [("Location", "/loop")])
+            if kind == "drip":
+                return self.drip(int(query.get("size", "0")), float(query.get("rate", "2")),
+                                 query.get("head") == "1")
+            if kind == "sleep":
+                time.sleep(float(query.get("seconds", "1")))
+                return self.answer(201, b"verified")
             if kind == "status":
                 return self.answer(int(name), b"status " + name.encode())
             return self.answer(404, b"unknown route")
@@ -95,9 +126,12 @@ def main():
                 entry["basic"] = base64.b64decode(authorization[6:]).decode()
             with lock, open(args.log, "a") as log:
                 log.write(json.dumps(entry) + "\n")
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(length)
             self.serve(self.path)
 
-        do_GET = do_HEAD = handle_one
+        do_GET = do_HEAD = do_POST = handle_one
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
