@@ -149,7 +149,8 @@ TEST_CASE("a base layout's blobs are copied into the cache, so later changes can
   auto r = build(dir.path(), make_project_on(dir.path(), base));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  for (const auto& layer : manifest_of(base)["layers"]) {
+  const nlohmann::json manifest = manifest_of(base);  // kept: the loop reads into it
+  for (const auto& layer : manifest["layers"]) {
     std::string digest = layer["digest"];
     CHECK(inode_of(blob(dir / "cache", digest)) != inode_of(blob(base, digest)));
     invert_in_place(blob(base, digest));
