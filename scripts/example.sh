@@ -29,7 +29,8 @@ if [ "${1:-}" = "--stop-registry" ]; then
   exit 0
 fi
 
-"$root/scripts/build.sh"
+# The example needs the binary only; scripts/test.sh builds the tests and fuzzers.
+"$root/scripts/build.sh" stowage
 build="${STOWAGE_BUILD_DIR:-$root/build}"
 stowage="$build/cli/stowage"
 example="$root/examples/iris-cpu"
