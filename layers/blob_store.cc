@@ -10,6 +10,7 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -48,6 +49,19 @@ Digest hash_fd(int fd, const fs::path& path) {
     h.update(std::span(buf.data(), n));
   }
   return h.finish();
+}
+
+// Streams `fd` into `sink` until the end of the file, or until more than `limit` bytes went in,
+// so that a caller expecting `limit` bytes notices a file that is still growing.
+void copy_fd(int fd, const fs::path& path, ByteSink& sink, std::int64_t limit) {
+  std::vector<std::byte> buf(kHashBlock);
+  for (std::int64_t copied = 0; copied <= limit;) {
+    std::size_t n = read_some(fd, buf, path);
+    if (n == 0)
+      break;
+    sink.write(std::span<const std::byte>(buf.data(), n));
+    copied += static_cast<std::int64_t>(n);
+  }
 }
 
 Error corrupted(const Digest& digest, const fs::path& path, const Digest& actual) {
@@ -365,16 +379,7 @@ void BlobStore::import_from(const BlobStore& other, const Digest& digest, std::i
   }
   ::posix_fadvise(in.fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   auto writer = begin_write();
-  std::vector<std::byte> buf(kHashBlock);
-  // Read one byte past the size, so that a file still growing is noticed.
-  for (;;) {
-    std::size_t n = read_some(in.fd.get(), buf, source);
-    if (n == 0)
-      break;
-    writer->write(std::span(buf.data(), n));
-    if (writer->size() > size)
-      break;
-  }
+  copy_fd(in.fd.get(), source, *writer, size);
   if (writer->size() != size)
     throw refused("its size changed while it was copied");
   if (const Digest& actual = writer->content_digest(); actual != digest)
@@ -402,13 +407,7 @@ void BlobStore::link_from(const BlobStore& trusted, const Digest& digest) const 
   }
   // Across file systems, without /proc, or where links are not allowed: a verified copy.
   auto writer = begin_write();
-  std::vector<std::byte> buf(kHashBlock);
-  for (;;) {
-    std::size_t n = read_some(in.fd.get(), buf, source);
-    if (n == 0)
-      break;
-    writer->write(std::span(buf.data(), n));
-  }
+  copy_fd(in.fd.get(), source, *writer, std::numeric_limits<std::int64_t>::max());
   writer->commit(digest);
 }
 
